@@ -1,0 +1,225 @@
+//! PostgreSQL access for services: a [`Pool`] of diesel-async connections,
+//! [`migrate`] for embedded migrations, [`fresh_database`] for tests, and the
+//! one mapping of database errors into the envelope ([`db_error`]).
+//!
+//! No libpq: diesel is built with `postgres_backend` only and connections come
+//! from diesel-async (tokio-postgres underneath).
+
+use diesel::{ConnectionError, result::Error as DieselError};
+use diesel_async::{
+    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{AsyncDieselConnectionManager, deadpool},
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use error_envelope::ApiError;
+
+pub use diesel_migrations::embed_migrations;
+
+pub type Pool = deadpool::Pool<AsyncPgConnection>;
+pub type PooledConn = deadpool::Object<AsyncPgConnection>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("connect: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("query: {0}")]
+    Query(#[from] DieselError),
+    #[error("pool: {0}")]
+    Pool(String),
+    #[error("migrations: {0}")]
+    Migrations(String),
+    #[error("bad database url: {0}")]
+    Url(String),
+}
+
+/// A pool of at most `max_size` connections; connections are made lazily.
+pub fn pool(url: &str, max_size: usize) -> Result<Pool, DbError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    deadpool::Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(std::time::Duration::from_secs(5)))
+        .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// Takes a connection from the pool, mapping exhaustion to 503.
+pub async fn conn(pool: &Pool) -> Result<PooledConn, ApiError> {
+    pool.get().await.map_err(|e| {
+        ApiError::service_unavailable(
+            error_envelope::codes::SERVICE_UNAVAILABLE,
+            "the database is busy or unavailable; retry shortly",
+        )
+        .with_log_detail(e.to_string())
+    })
+}
+
+/// The one mapping of query errors: not found → 404 `not_found` for `resource`,
+/// anything else → logged 500.
+pub fn db_error(resource: &'static str) -> impl Fn(DieselError) -> ApiError {
+    move |e| match e {
+        DieselError::NotFound => ApiError::not_found(resource),
+        other => ApiError::internal(other),
+    }
+}
+
+/// Runs pending migrations. diesel's harness is blocking, so it runs on a
+/// blocking thread through `AsyncConnectionWrapper` (works under actix's
+/// current-thread runtimes too).
+pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> Result<(), DbError> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        conn.run_pending_migrations(migrations).map_err(|e| DbError::Migrations(e.to_string()))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| DbError::Migrations(e.to_string()))?
+}
+
+/// Splits `postgres://…/dbname?params` into (server part, db name, query suffix).
+fn split_url(url: &str) -> Result<(&str, &str, &str), DbError> {
+    let scheme_end = url.find("://").ok_or_else(|| DbError::Url("missing scheme".into()))? + 3;
+    let path_start = url[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .ok_or_else(|| DbError::Url("missing database name".into()))?;
+    let (server, rest) = url.split_at(path_start);
+    let rest = &rest[1..];
+    let (name, query) = match rest.find('?') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    Ok((server, name, query))
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> Result<String, DbError> {
+    let (server, _, query) = split_url(url)?;
+    Ok(format!("{server}/{name}{query}"))
+}
+
+fn is_safe_identifier(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 63 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Creates the database named in `url` when it does not exist (used by `make run`
+/// and service start-up in development; in Kubernetes the migration Job does it).
+pub async fn create_database_if_missing(url: &str) -> Result<(), DbError> {
+    let (_, name, _) = split_url(url)?;
+    if !is_safe_identifier(name) {
+        return Err(DbError::Url(format!("database name {name:?} must be [a-z0-9_]")));
+    }
+    let mut admin = AsyncPgConnection::establish(&with_database(url, "postgres")?).await?;
+    let exists: i64 = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
+    ))
+    .get_result::<Count>(&mut admin)
+    .await?
+    .n;
+    if exists == 0 {
+        match diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await {
+            Ok(_) => {}
+            // Another process created it between our check and our CREATE.
+            Err(DieselError::DatabaseError(_, info)) if info.message().contains("already exists") => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// A new, migrated, empty database for one test, cloned from a template that
+/// is migrated once per migration set and test binary. Safe across the
+/// parallel processes nextest starts (an advisory lock guards template creation).
+/// Returns the new database's URL.
+pub async fn fresh_database(
+    server_url: &str,
+    label: &str,
+    migrations: EmbeddedMigrations,
+) -> Result<String, DbError> {
+    use diesel::migration::MigrationSource;
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let names = MigrationSource::<diesel::pg::Pg>::migrations(&migrations)
+        .map_err(|e| DbError::Migrations(e.to_string()))?;
+    for m in &names {
+        hasher.update(m.name().to_string().as_bytes());
+    }
+    // The test binary's build time: a rebuilt binary (maybe with edited migrations) gets a new template.
+    if let Ok(modified) = std::env::current_exe().and_then(|p| p.metadata()).and_then(|m| m.modified()) {
+        hasher.update(format!("{modified:?}").as_bytes());
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let template = format!("tmpl_{label}_{hex}");
+
+    let mut admin = AsyncPgConnection::establish(&with_database(server_url, "postgres")?).await?;
+    diesel::sql_query("SELECT pg_advisory_lock(727272)").execute(&mut admin).await?;
+    let result = async {
+        let exists = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_database WHERE datname = '{template}'"
+        ))
+        .get_result::<Count>(&mut admin)
+        .await?
+        .n;
+        if exists == 0 {
+            // Old templates of this label belong to earlier builds.
+            let old: Vec<Name> = diesel::sql_query(format!(
+                "SELECT datname AS name FROM pg_database WHERE datname LIKE 'tmpl_{label}_%'"
+            ))
+            .load(&mut admin)
+            .await?;
+            for o in old {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", o.name))
+                    .execute(&mut admin)
+                    .await;
+            }
+            diesel::sql_query(format!("CREATE DATABASE {template}")).execute(&mut admin).await?;
+            migrate(&with_database(server_url, &template)?, migrations).await?;
+        }
+        Ok::<_, DbError>(())
+    }
+    .await;
+    diesel::sql_query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).await?;
+    result?;
+    let name = format!("t_{label}_{}", uuid::Uuid::new_v4().simple());
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).await?;
+    with_database(server_url, &name)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_rewritten() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/admin?sslmode=disable", "t_1").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/t_1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u:p@h/x", "y").unwrap(), "postgres://u:p@h/y");
+        assert!(with_database("nourl", "y").is_err());
+    }
+
+    #[test]
+    fn identifiers_are_checked() {
+        assert!(is_safe_identifier("admin_api"));
+        assert!(!is_safe_identifier("admin; DROP"));
+        assert!(!is_safe_identifier(""));
+    }
+}

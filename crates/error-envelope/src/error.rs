@@ -1,0 +1,284 @@
+//! [`ApiError`] and the registry of stable codes.
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use serde_json::{Value, json};
+use std::borrow::Cow;
+
+/// Stable error codes. Clients match on these strings; never rename one.
+pub mod codes {
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    pub const INSUFFICIENT_SCOPE: &str = "insufficient_scope";
+    pub const RATE_LIMITED: &str = "rate_limited";
+    pub const VALIDATION_FAILED: &str = "validation_failed";
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    pub const INVALID_JSON: &str = "invalid_json";
+    pub const INVALID_Q: &str = "invalid_q";
+    pub const INVALID_CURSOR: &str = "invalid_cursor";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const CONFLICT: &str = "conflict";
+    pub const INVALID_STATE: &str = "invalid_state";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
+    pub const IDEMPOTENCY_KEY_IN_USE: &str = "idempotency_key_in_use";
+    pub const INSUFFICIENT_CREDITS: &str = "insufficient_credits";
+    pub const CAPACITY_EXCEEDED: &str = "capacity_exceeded";
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";
+    pub const UPSTREAM_TIMEOUT: &str = "upstream_timeout";
+    pub const BAD_GATEWAY: &str = "bad_gateway";
+    pub const SERVICE_UNAVAILABLE: &str = "service_unavailable";
+    pub const INTERNAL: &str = "internal_error";
+}
+
+/// Which body shape a service answers errors with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// Admin and partner: `{"error":{"code","message","details","request_id"}}`.
+    #[default]
+    Admin,
+    /// Generation: `{"error":{"code","message","details"},"request_id"}`.
+    Generation,
+}
+
+/// The error every handler returns. The message is for the caller; `log_detail`
+/// is for the log only and never reaches a response body.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    message: Cow<'static, str>,
+    details: Value,
+    headers: Vec<(header::HeaderName, header::HeaderValue)>,
+    log_detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            details: json!({}),
+            headers: Vec::new(),
+            log_detail: None,
+        }
+    }
+
+    /// Replaces `details` (an object by convention).
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Adds a response header (e.g. `WWW-Authenticate`, `Retry-After`).
+    pub fn with_header(mut self, name: header::HeaderName, value: header::HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Attaches a detail for the log, never shown to the caller.
+    pub fn with_log_detail(mut self, detail: impl Into<String>) -> Self {
+        self.log_detail = Some(detail.into());
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    pub fn details(&self) -> &Value {
+        &self.details
+    }
+
+    // ---- the registry: one constructor per code -------------------------------------------
+
+    pub fn invalid_token(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, message).with_header(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        )
+    }
+
+    pub fn insufficient_scope(scope: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            codes::INSUFFICIENT_SCOPE,
+            format!("this key lacks the scope {scope}"),
+        )
+        .with_details(json!({ "required_scope": scope }))
+    }
+
+    /// 400 `validation_failed` naming the field.
+    pub fn validation(field: &str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, message)
+            .with_details(json!({ "field": field }))
+    }
+
+    /// 400 with any code and the offending parameter in `details.parameter`.
+    pub fn bad_parameter(code: &'static str, parameter: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message.into())
+            .with_details(json!({ "parameter": parameter }))
+    }
+
+    pub fn invalid_cursor() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_CURSOR,
+            "the cursor is malformed, tampered with, or was issued for other filters or sort",
+        )
+        .with_details(json!({ "parameter": "cursor" }))
+    }
+
+    pub fn not_found(resource: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("{resource} not found"))
+    }
+
+    pub fn invalid_state(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::CONFLICT, codes::INVALID_STATE, message)
+    }
+
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::PAYLOAD_TOO_LARGE,
+            format!("the request body exceeds {limit_bytes} bytes"),
+        )
+        .with_details(json!({ "limit_bytes": limit_bytes }))
+    }
+
+    pub fn rate_limited(retry_after_seconds: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, "rate limit exceeded")
+            .with_details(json!({ "retry_after_seconds": retry_after_seconds }))
+            .with_header(header::RETRY_AFTER, header::HeaderValue::from(retry_after_seconds))
+    }
+
+    pub fn service_unavailable(
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
+    /// A 500 whose cause goes to the log only.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
+            .with_log_detail(cause.to_string())
+    }
+
+    // ---- rendering -------------------------------------------------------------------------
+
+    /// The body in `dialect`, carrying `request_id`.
+    pub fn body(&self, dialect: Dialect, request_id: &str) -> Value {
+        match dialect {
+            Dialect::Admin => json!({
+                "error": {
+                    "code": self.code,
+                    "message": self.message,
+                    "details": self.details,
+                    "request_id": request_id,
+                }
+            }),
+            Dialect::Generation => json!({
+                "error": {
+                    "code": self.code,
+                    "message": self.message,
+                    "details": self.details,
+                },
+                "request_id": request_id,
+            }),
+        }
+    }
+
+    /// A complete response in `dialect` with `X-Request-Id`.
+    pub fn render(&self, dialect: Dialect, request_id: &str) -> HttpResponse {
+        if self.status.is_server_error() {
+            tracing::error!(code = %self.code, detail = self.log_detail.as_deref().unwrap_or(""), "request failed");
+        } else if let Some(detail) = &self.log_detail {
+            tracing::info!(code = %self.code, detail, "request refused");
+        }
+        let mut res = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            res.insert_header((name.clone(), value.clone()));
+        }
+        if let Ok(v) = header::HeaderValue::from_str(request_id) {
+            res.insert_header((header::HeaderName::from_static("x-request-id"), v));
+        }
+        res.insert_header((header::CACHE_CONTROL, header::HeaderValue::from_static("no-store")));
+        res.json(self.body(dialect, request_id))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status.as_u16(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Outside [`RequestContext`](crate::RequestContext) the error renders in the
+/// admin dialect without a request id; inside it, the middleware re-renders it
+/// with the service's dialect and the request's id.
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.render(Dialect::Admin, "")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_dialect_nests_the_request_id() {
+        let e = ApiError::validation("audience_id", "audience_id required for campaign creation");
+        let body = e.body(Dialect::Admin, "req_1");
+        assert_eq!(
+            body,
+            json!({"error":{"code":"validation_failed","message":"audience_id required for campaign creation","details":{"field":"audience_id"},"request_id":"req_1"}})
+        );
+    }
+
+    #[test]
+    fn generation_dialect_puts_the_request_id_beside_the_error() {
+        let e = ApiError::not_found("job");
+        let body = e.body(Dialect::Generation, "req_2");
+        assert_eq!(body["request_id"], "req_2");
+        assert_eq!(body["error"]["code"], "not_found");
+        assert!(body["error"].get("request_id").is_none());
+    }
+
+    #[test]
+    fn internal_errors_never_leak_their_cause() {
+        let e = ApiError::internal("password authentication failed for user admin");
+        let body = e.body(Dialect::Admin, "req_3").to_string();
+        assert!(!body.contains("password"));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn rate_limited_carries_retry_after() {
+        let res = ApiError::rate_limited(60).render(Dialect::Admin, "req_4");
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(res.headers().get("retry-after").unwrap(), "60");
+        assert_eq!(res.headers().get("x-request-id").unwrap(), "req_4");
+    }
+}

@@ -1,0 +1,20 @@
+//! The error envelope every service answers with.
+//!
+//! - [`ApiError`]: the one error type handlers return. It carries an HTTP
+//!   status, a stable snake_case [`code`](ApiError::code), a message meant for
+//!   the caller, JSON `details`, and (apart from the message) a log-only detail.
+//! - [`Dialect`]: the two body shapes of the platform (admin/partner and
+//!   generation).
+//! - [`RequestContext`]: middleware that accepts or generates the request id
+//!   (`req_…`), echoes it as `X-Request-Id`, and renders every error (ours or
+//!   actix's) as an envelope in the service's dialect with that same id.
+//! - [`extractor_configs`]: JSON/query/path/form extractor configs that map
+//!   actix's deserialisation errors into the envelope.
+
+mod error;
+mod middleware;
+mod request_id;
+
+pub use error::{ApiError, Dialect, codes};
+pub use middleware::{RequestContext, extractor_configs, not_found_handler};
+pub use request_id::RequestId;
