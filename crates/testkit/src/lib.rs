@@ -7,6 +7,8 @@
 //!   matching [`JwtVerifier`](auth_core::jwt::JwtVerifier) for a service under test.
 //! - [`http`]: a plain HTTP client.
 
+pub mod process;
+
 use auth_core::{
     Principal, Product,
     jwt::{InternalClaims, Jwks, JwtVerifier, SigningKey, now},
