@@ -1,0 +1,53 @@
+# The commands people type; CI calls the same targets (.ci/run → make test).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+ENV_FILE := .local/env
+# Load DATABASE_URL / REDIS_URL chosen by deploy/local/ensure-backing-services.sh.
+WITH_ENV = set -a; source $(ENV_FILE); set +a;
+
+.PHONY: help run test lint fmt build backing-services stop-backing-services tools \
+        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner clean-local
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+
+run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
+	@$(WITH_ENV) deploy/local/run.sh
+
+test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis
+	$(CARGO) build --workspace --bins
+	@$(WITH_ENV) $(CARGO) nextest run --workspace --profile ci
+
+lint: ## rustfmt check and clippy with -D warnings
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+build: ## Build every binary (debug)
+	$(CARGO) build --workspace --bins
+
+backing-services: ## Make PostgreSQL and Redis available (existing ones, else private ones under .local/)
+	@deploy/local/ensure-backing-services.sh
+
+stop-backing-services: ## Stop the private PostgreSQL/Redis under .local/ (if any)
+	@deploy/local/stop-backing-services.sh
+
+tools: ## Install cargo-nextest when missing
+	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+
+bench-auth: backing-services ## Authenticate calls/s and p50/p99, cached and uncached
+	@$(WITH_ENV) deploy/bench/auth.sh
+bench-ratelimit: backing-services ## Decisions/s through gRPC vs the Lua script directly
+	@$(WITH_ENV) deploy/bench/ratelimit.sh
+bench-gateway: backing-services ## wrk: upstream direct vs gateway vs nginx proxy_pass
+	@$(WITH_ENV) deploy/bench/gateway.sh
+bench-admin: backing-services ## Admin list latency at page 1 vs page 10,000 over 1M customers; GET by id
+	@$(WITH_ENV) deploy/bench/admin.sh
+bench-partner: backing-services ## Ingest events/s vs raw COPY; list p50/p99 over many events
+	@$(WITH_ENV) deploy/bench/partner.sh
+
+clean-local: stop-backing-services ## Remove .local/ (private databases, demo tokens)
+	rm -rf .local
