@@ -27,12 +27,17 @@ impl<S: Scope> Scoped<S> {
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim().to_owned())
 }
 
 async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
-    if let Some(p) = actix_web::HttpMessage::extensions(&req).get::<Principal>().cloned() {
+    if let Some(p) = actix_web::HttpMessage::extensions(&req)
+        .get::<Principal>()
+        .cloned()
+    {
         return Ok(p);
     }
     let verifier = req
@@ -51,7 +56,10 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
             "authentication keys are unavailable; retry shortly",
         )
         .with_log_detail(e)),
-        Err(e) => Err(ApiError::invalid_token("the access token is invalid").with_log_detail(e.to_string())),
+        Err(e) => {
+            Err(ApiError::invalid_token("the access token is invalid")
+                .with_log_detail(e.to_string()))
+        }
     }
 }
 
@@ -104,7 +112,12 @@ mod tests {
     #[actix_web::test]
     async fn scopes_are_enforced_by_type() {
         let key = SigningKey::generate("k").unwrap();
-        let verifier = JwtVerifier::from_jwks(&Jwks { keys: vec![key.jwk()] }, "admin-api");
+        let verifier = JwtVerifier::from_jwks(
+            &Jwks {
+                keys: vec![key.jwk()],
+            },
+            "admin-api",
+        );
         let app = test::init_service(
             App::new()
                 .app_data(web::Data::new(verifier))
@@ -123,15 +136,39 @@ mod tests {
             public_id: None,
             env: "test".into(),
         };
-        let jwt = key.sign(&InternalClaims::new(&p, "admin-api", now(), Duration::from_secs(60))).unwrap();
+        let jwt = key
+            .sign(&InternalClaims::new(
+                &p,
+                "admin-api",
+                now(),
+                Duration::from_secs(60),
+            ))
+            .unwrap();
         let auth = ("authorization", format!("Bearer {jwt}"));
-        let res = test::call_service(&app, test::TestRequest::get().uri("/r").insert_header(auth.clone()).to_request()).await;
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/r")
+                .insert_header(auth.clone())
+                .to_request(),
+        )
+        .await;
         assert_eq!(res.status(), 200);
-        let res = test::call_service(&app, test::TestRequest::get().uri("/w").insert_header(auth).to_request()).await;
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/w")
+                .insert_header(auth)
+                .to_request(),
+        )
+        .await;
         assert_eq!(res.status(), 403);
         let body: serde_json::Value = test::read_body_json(res).await;
         assert_eq!(body["error"]["code"], "insufficient_scope");
-        assert_eq!(body["error"]["details"]["required_scope"], "customers:write");
+        assert_eq!(
+            body["error"]["details"]["required_scope"],
+            "customers:write"
+        );
         let res = test::call_service(&app, test::TestRequest::get().uri("/r").to_request()).await;
         assert_eq!(res.status(), 401);
     }

@@ -95,7 +95,9 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -168,7 +170,11 @@ fn decoding_keys(jwks: &Jwks) -> HashMap<String, DecodingKey> {
     jwks.keys
         .iter()
         .filter(|k| k.kty == "OKP" && k.crv == "Ed25519")
-        .filter_map(|k| DecodingKey::from_ed_components(&k.x).ok().map(|d| (k.kid.clone(), d)))
+        .filter_map(|k| {
+            DecodingKey::from_ed_components(&k.x)
+                .ok()
+                .map(|d| (k.kid.clone(), d))
+        })
         .collect()
 }
 
@@ -228,12 +234,15 @@ impl JwtVerifier {
         if header.alg != Algorithm::EdDSA {
             return Err(JwtError::Refused("algorithm not allowed".into()));
         }
-        let kid = header.kid.ok_or_else(|| JwtError::Refused("missing kid".into()))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| JwtError::Refused("missing kid".into()))?;
         let key = match self.key(&kid) {
             Some(k) => k,
             None => {
                 self.refetch().await?;
-                self.key(&kid).ok_or_else(|| JwtError::Refused("unknown kid".into()))?
+                self.key(&kid)
+                    .ok_or_else(|| JwtError::Refused("unknown kid".into()))?
             }
         };
         let mut validation = Validation::new(Algorithm::EdDSA);
@@ -255,7 +264,10 @@ impl JwtVerifier {
             return Ok(());
         };
         {
-            let mut last = self.last_fetch.lock().map_err(|_| JwtError::Jwks("poisoned".into()))?;
+            let mut last = self
+                .last_fetch
+                .lock()
+                .map_err(|_| JwtError::Jwks("poisoned".into()))?;
             if last.is_some_and(|t| t.elapsed() < REFETCH_INTERVAL) {
                 return Ok(());
             }
@@ -305,14 +317,23 @@ mod tests {
     }
 
     fn jwks_of(keys: &[&SigningKey]) -> Jwks {
-        Jwks { keys: keys.iter().map(|k| k.jwk()).collect() }
+        Jwks {
+            keys: keys.iter().map(|k| k.jwk()).collect(),
+        }
     }
 
     #[tokio::test]
     async fn a_signed_token_verifies_for_its_audience_only() {
         let key = SigningKey::generate("k1").unwrap();
         let p = principal();
-        let token = key.sign(&InternalClaims::new(&p, "admin-api", now(), Duration::from_secs(300))).unwrap();
+        let token = key
+            .sign(&InternalClaims::new(
+                &p,
+                "admin-api",
+                now(),
+                Duration::from_secs(300),
+            ))
+            .unwrap();
         let ok = JwtVerifier::from_jwks(&jwks_of(&[&key]), "admin-api");
         assert_eq!(ok.verify(&token).await.unwrap(), p);
         let other = JwtVerifier::from_jwks(&jwks_of(&[&key]), "partner-api");
@@ -325,12 +346,36 @@ mod tests {
         let foreign = SigningKey::generate("k1").unwrap();
         let v = JwtVerifier::from_jwks(&jwks_of(&[&key]), "admin-api");
         let p = principal();
-        let forged = foreign.sign(&InternalClaims::new(&p, "admin-api", now(), Duration::from_secs(300))).unwrap();
+        let forged = foreign
+            .sign(&InternalClaims::new(
+                &p,
+                "admin-api",
+                now(),
+                Duration::from_secs(300),
+            ))
+            .unwrap();
         assert!(v.verify(&forged).await.is_err());
-        let expired = key.sign(&InternalClaims::new(&p, "admin-api", now() - 3600, Duration::from_secs(60))).unwrap();
+        let expired = key
+            .sign(&InternalClaims::new(
+                &p,
+                "admin-api",
+                now() - 3600,
+                Duration::from_secs(60),
+            ))
+            .unwrap();
         assert!(v.verify(&expired).await.is_err());
-        let claims = serde_json::to_vec(&InternalClaims::new(&p, "admin-api", now(), Duration::from_secs(300))).unwrap();
-        let none = format!("{}.{}.", B64.encode(br#"{"alg":"none","typ":"JWT","kid":"k1"}"#), B64.encode(claims));
+        let claims = serde_json::to_vec(&InternalClaims::new(
+            &p,
+            "admin-api",
+            now(),
+            Duration::from_secs(300),
+        ))
+        .unwrap();
+        let none = format!(
+            "{}.{}.",
+            B64.encode(br#"{"alg":"none","typ":"JWT","kid":"k1"}"#),
+            B64.encode(claims)
+        );
         assert!(v.verify(&none).await.is_err());
     }
 

@@ -79,8 +79,10 @@ pub fn parse(token: &str) -> Result<ParsedKey, KeyFormatError> {
     let (Some(stem), Some(env), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(KeyFormatError::Prefix);
     };
-    let product =
-        Product::ALL.into_iter().find(|p| p.key_stem() == stem).ok_or(KeyFormatError::Prefix)?;
+    let product = Product::ALL
+        .into_iter()
+        .find(|p| p.key_stem() == stem)
+        .ok_or(KeyFormatError::Prefix)?;
     let env: KeyEnv = env.parse().map_err(|_| KeyFormatError::Prefix)?;
     if body.len() != BODY_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(KeyFormatError::Length);
@@ -127,7 +129,10 @@ mod tests {
         for product in Product::ALL {
             for env in [KeyEnv::Live, KeyEnv::Test] {
                 let k = generate(product, env);
-                assert_eq!(k.len(), product.key_stem().len() + env.as_str().len() + 2 + 32);
+                assert_eq!(
+                    k.len(),
+                    product.key_stem().len() + env.as_str().len() + 2 + 32
+                );
                 assert_eq!(parse(&k), Ok(ParsedKey { product, env }));
             }
         }
@@ -153,10 +158,19 @@ mod tests {
     #[test]
     fn malformed_keys_are_classified() {
         assert_eq!(parse("Bearer"), Err(KeyFormatError::Prefix));
-        assert_eq!(parse("abcd_live_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1g"), Err(KeyFormatError::Prefix));
-        assert_eq!(parse("copt_prod_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1g"), Err(KeyFormatError::Prefix));
+        assert_eq!(
+            parse("abcd_live_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1g"),
+            Err(KeyFormatError::Prefix)
+        );
+        assert_eq!(
+            parse("copt_prod_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1g"),
+            Err(KeyFormatError::Prefix)
+        );
         assert_eq!(parse("copt_live_short"), Err(KeyFormatError::Length));
-        assert_eq!(parse("copt_live_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1!"), Err(KeyFormatError::Length));
+        assert_eq!(
+            parse("copt_live_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1!"),
+            Err(KeyFormatError::Length)
+        );
     }
 
     #[test]

@@ -45,8 +45,11 @@ pub fn catalog(product: Product) -> &'static [&'static str] {
 }
 
 /// The first scope of `requested` that `product` does not know, if any.
-pub fn foreign_scope<'a>(product: Product, requested: &'a [String]) -> Option<&'a str> {
-    requested.iter().map(String::as_str).find(|s| !catalog(product).contains(s))
+pub fn foreign_scope(product: Product, requested: &[String]) -> Option<&str> {
+    requested
+        .iter()
+        .map(String::as_str)
+        .find(|s| !catalog(product).contains(s))
 }
 
 /// A scope as a type, so that a handler's signature states what it requires.

@@ -72,7 +72,8 @@ pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> Result<(), Db
     tokio::task::spawn_blocking(move || {
         let mut conn =
             <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
-        conn.run_pending_migrations(migrations).map_err(|e| DbError::Migrations(e.to_string()))?;
+        conn.run_pending_migrations(migrations)
+            .map_err(|e| DbError::Migrations(e.to_string()))?;
         Ok(())
     })
     .await
@@ -81,7 +82,10 @@ pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> Result<(), Db
 
 /// Splits `postgres://…/dbname?params` into (server part, db name, query suffix).
 fn split_url(url: &str) -> Result<(&str, &str, &str), DbError> {
-    let scheme_end = url.find("://").ok_or_else(|| DbError::Url("missing scheme".into()))? + 3;
+    let scheme_end = url
+        .find("://")
+        .ok_or_else(|| DbError::Url("missing scheme".into()))?
+        + 3;
     let path_start = url[scheme_end..]
         .find('/')
         .map(|i| i + scheme_end)
@@ -102,7 +106,11 @@ pub fn with_database(url: &str, name: &str) -> Result<String, DbError> {
 }
 
 fn is_safe_identifier(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 63 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Creates the database named in `url` when it does not exist (used by `make run`
@@ -110,7 +118,9 @@ fn is_safe_identifier(name: &str) -> bool {
 pub async fn create_database_if_missing(url: &str) -> Result<(), DbError> {
     let (_, name, _) = split_url(url)?;
     if !is_safe_identifier(name) {
-        return Err(DbError::Url(format!("database name {name:?} must be [a-z0-9_]")));
+        return Err(DbError::Url(format!(
+            "database name {name:?} must be [a-z0-9_]"
+        )));
     }
     let mut admin = AsyncPgConnection::establish(&with_database(url, "postgres")?).await?;
     let exists: i64 = diesel::sql_query(format!(
@@ -120,10 +130,14 @@ pub async fn create_database_if_missing(url: &str) -> Result<(), DbError> {
     .await?
     .n;
     if exists == 0 {
-        match diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await {
+        match diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+        {
             Ok(_) => {}
             // Another process created it between our check and our CREATE.
-            Err(DieselError::DatabaseError(_, info)) if info.message().contains("already exists") => {}
+            Err(DieselError::DatabaseError(_, info))
+                if info.message().contains("already exists") => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -154,16 +168,25 @@ pub async fn fresh_database(
         hasher.update(m.name().to_string().as_bytes());
     }
     // The test binary's build time: a rebuilt binary (maybe with edited migrations) gets a new template.
-    if let Ok(modified) = std::env::current_exe().and_then(|p| p.metadata()).and_then(|m| m.modified()) {
+    if let Ok(modified) = std::env::current_exe()
+        .and_then(|p| p.metadata())
+        .and_then(|m| m.modified())
+    {
         hasher.update(format!("{modified:?}").as_bytes());
     }
     let digest = hasher.finalize();
     let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-    let label: String = label.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let label: String = label
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
     let template = format!("tmpl_{label}_{hex}");
 
     let mut admin = AsyncPgConnection::establish(&with_database(server_url, "postgres")?).await?;
-    diesel::sql_query("SELECT pg_advisory_lock(727272)").execute(&mut admin).await?;
+    diesel::sql_query("SELECT pg_advisory_lock(727272)")
+        .execute(&mut admin)
+        .await?;
     let result = async {
         let exists = diesel::sql_query(format!(
             "SELECT count(*) AS n FROM pg_database WHERE datname = '{template}'"
@@ -179,20 +202,27 @@ pub async fn fresh_database(
             .load(&mut admin)
             .await?;
             for o in old {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", o.name))
-                    .execute(&mut admin)
-                    .await;
+                let _ =
+                    diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", o.name))
+                        .execute(&mut admin)
+                        .await;
             }
-            diesel::sql_query(format!("CREATE DATABASE {template}")).execute(&mut admin).await?;
+            diesel::sql_query(format!("CREATE DATABASE {template}"))
+                .execute(&mut admin)
+                .await?;
             migrate(&with_database(server_url, &template)?, migrations).await?;
         }
         Ok::<_, DbError>(())
     }
     .await;
-    diesel::sql_query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).await?;
+    diesel::sql_query("SELECT pg_advisory_unlock(727272)")
+        .execute(&mut admin)
+        .await?;
     result?;
     let name = format!("t_{label}_{}", uuid::Uuid::new_v4().simple());
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).await?;
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .execute(&mut admin)
+        .await?;
     with_database(server_url, &name)
 }
 
@@ -209,10 +239,17 @@ mod tests {
     #[test]
     fn urls_are_rewritten() {
         assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/admin?sslmode=disable", "t_1").unwrap(),
+            with_database(
+                "postgres://postgres@127.0.0.1:5432/admin?sslmode=disable",
+                "t_1"
+            )
+            .unwrap(),
             "postgres://postgres@127.0.0.1:5432/t_1?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://u:p@h/x", "y").unwrap(), "postgres://u:p@h/y");
+        assert_eq!(
+            with_database("postgres://u:p@h/x", "y").unwrap(),
+            "postgres://u:p@h/y"
+        );
         assert!(with_database("nourl", "y").is_err());
     }
 

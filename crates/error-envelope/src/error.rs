@@ -47,8 +47,13 @@ pub enum Dialect {
 
 /// The error every handler returns. The message is for the caller; `log_detail`
 /// is for the log only and never reaches a response body.
+///
+/// Boxed so that `Result<T, ApiError>` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
     status: StatusCode,
     code: Cow<'static, str>,
     message: Cow<'static, str>,
@@ -63,45 +68,45 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self {
+        Self(Box::new(Inner {
             status,
             code: code.into(),
             message: message.into(),
             details: json!({}),
             headers: Vec::new(),
             log_detail: None,
-        }
+        }))
     }
 
     /// Replaces `details` (an object by convention).
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
+        self.0.details = details;
         self
     }
 
     /// Adds a response header (e.g. `WWW-Authenticate`, `Retry-After`).
     pub fn with_header(mut self, name: header::HeaderName, value: header::HeaderValue) -> Self {
-        self.headers.push((name, value));
+        self.0.headers.push((name, value));
         self
     }
 
     /// Attaches a detail for the log, never shown to the caller.
     pub fn with_log_detail(mut self, detail: impl Into<String>) -> Self {
-        self.log_detail = Some(detail.into());
+        self.0.log_detail = Some(detail.into());
         self
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     pub fn details(&self) -> &Value {
-        &self.details
+        &self.0.details
     }
 
     // ---- the registry: one constructor per code -------------------------------------------
@@ -144,7 +149,11 @@ impl ApiError {
     }
 
     pub fn not_found(resource: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, format!("{resource} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("{resource} not found"),
+        )
     }
 
     pub fn invalid_state(message: impl Into<Cow<'static, str>>) -> Self {
@@ -161,22 +170,30 @@ impl ApiError {
     }
 
     pub fn rate_limited(retry_after_seconds: u64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, "rate limit exceeded")
-            .with_details(json!({ "retry_after_seconds": retry_after_seconds }))
-            .with_header(header::RETRY_AFTER, header::HeaderValue::from(retry_after_seconds))
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            "rate limit exceeded",
+        )
+        .with_details(json!({ "retry_after_seconds": retry_after_seconds }))
+        .with_header(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(retry_after_seconds),
+        )
     }
 
-    pub fn service_unavailable(
-        code: &'static str,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn service_unavailable(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
     }
 
     /// A 500 whose cause goes to the log only.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
-            .with_log_detail(cause.to_string())
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            "internal error",
+        )
+        .with_log_detail(cause.to_string())
     }
 
     // ---- rendering -------------------------------------------------------------------------
@@ -186,17 +203,17 @@ impl ApiError {
         match dialect {
             Dialect::Admin => json!({
                 "error": {
-                    "code": self.code,
-                    "message": self.message,
-                    "details": self.details,
+                    "code": self.0.code,
+                    "message": self.0.message,
+                    "details": self.0.details,
                     "request_id": request_id,
                 }
             }),
             Dialect::Generation => json!({
                 "error": {
-                    "code": self.code,
-                    "message": self.message,
-                    "details": self.details,
+                    "code": self.0.code,
+                    "message": self.0.message,
+                    "details": self.0.details,
                 },
                 "request_id": request_id,
             }),
@@ -205,26 +222,35 @@ impl ApiError {
 
     /// A complete response in `dialect` with `X-Request-Id`.
     pub fn render(&self, dialect: Dialect, request_id: &str) -> HttpResponse {
-        if self.status.is_server_error() {
-            tracing::error!(code = %self.code, detail = self.log_detail.as_deref().unwrap_or(""), "request failed");
-        } else if let Some(detail) = &self.log_detail {
-            tracing::info!(code = %self.code, detail, "request refused");
+        if self.0.status.is_server_error() {
+            tracing::error!(code = %self.0.code, detail = self.0.log_detail.as_deref().unwrap_or(""), "request failed");
+        } else if let Some(detail) = &self.0.log_detail {
+            tracing::info!(code = %self.0.code, detail, "request refused");
         }
-        let mut res = HttpResponse::build(self.status);
-        for (name, value) in &self.headers {
+        let mut res = HttpResponse::build(self.0.status);
+        for (name, value) in &self.0.headers {
             res.insert_header((name.clone(), value.clone()));
         }
         if let Ok(v) = header::HeaderValue::from_str(request_id) {
             res.insert_header((header::HeaderName::from_static("x-request-id"), v));
         }
-        res.insert_header((header::CACHE_CONTROL, header::HeaderValue::from_static("no-store")));
+        res.insert_header((
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        ));
         res.json(self.body(dialect, request_id))
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status.as_u16(), self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.0.code,
+            self.0.status.as_u16(),
+            self.0.message
+        )
     }
 }
 
@@ -235,7 +261,7 @@ impl std::error::Error for ApiError {}
 /// with the service's dialect and the request's id.
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     fn error_response(&self) -> HttpResponse {

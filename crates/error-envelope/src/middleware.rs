@@ -46,7 +46,10 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequestContextMiddleware { service: Rc::new(service), dialect: self.dialect }))
+        ready(Ok(RequestContextMiddleware {
+            service: Rc::new(service),
+            dialect: self.dialect,
+        }))
     }
 }
 
@@ -85,7 +88,9 @@ where
                 Err(err) => {
                     let api = to_api_error(err.as_response_error().status_code(), Some(&err));
                     let rendered = api.render(dialect, request_id.as_str());
-                    return Err(actix_web::error::InternalError::from_response(api, rendered).into());
+                    return Err(
+                        actix_web::error::InternalError::from_response(api, rendered).into(),
+                    );
                 }
             };
             let replacement = if let Some(err) = res.response().error() {
@@ -129,16 +134,19 @@ fn to_api_error(status: StatusCode, err: Option<&Error>) -> ApiError {
             codes::METHOD_NOT_ALLOWED,
             "this method is not allowed on this resource",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(status, codes::PAYLOAD_TOO_LARGE, "the request body is too large")
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            codes::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
             status,
             codes::UNSUPPORTED_MEDIA_TYPE,
             "the request body must be application/json",
         ),
         s if s.is_client_error() => {
-            ApiError::new(s, codes::INVALID_REQUEST, "the request is invalid").with_log_detail(cause)
+            ApiError::new(s, codes::INVALID_REQUEST, "the request is invalid")
+                .with_log_detail(cause)
         }
         _ => ApiError::internal(cause),
     }
@@ -153,9 +161,11 @@ pub async fn not_found_handler(_req: HttpRequest) -> Result<HttpResponse, ApiErr
 /// `json_limit` bounds JSON bodies (413 `payload_too_large` beyond).
 pub fn extractor_configs(json_limit: usize) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.app_data(web::JsonConfig::default().limit(json_limit).error_handler(
-            move |err, _req| json_error(err, json_limit).into(),
-        ))
+        cfg.app_data(
+            web::JsonConfig::default()
+                .limit(json_limit)
+                .error_handler(move |err, _req| json_error(err, json_limit).into()),
+        )
         .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _req| path_error(err).into()));
     }
@@ -174,22 +184,36 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
             let field = field_of_serde_message(&message).map(str::to_owned);
-            let mut api = ApiError::new(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, message.clone());
+            let mut api = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::VALIDATION_FAILED,
+                message.clone(),
+            );
             if let Some(field) = field {
                 api = api.with_details(json!({ "field": field }));
             }
             api
         }
-        JsonPayloadError::Deserialize(e) => {
-            ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_JSON, format!("invalid JSON: {e}"))
-        }
-        other => ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_JSON, "invalid JSON body")
-            .with_log_detail(other.to_string()),
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_JSON,
+            format!("invalid JSON: {e}"),
+        ),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_JSON,
+            "invalid JSON body",
+        )
+        .with_log_detail(other.to_string()),
     }
 }
 
 fn query_error(err: QueryPayloadError) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_REQUEST, format!("invalid query string: {err}"))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        codes::INVALID_REQUEST,
+        format!("invalid query string: {err}"),
+    )
 }
 
 fn path_error(err: PathError) -> ApiError {
@@ -219,7 +243,10 @@ mod tests {
     }
 
     async fn fail() -> Result<HttpResponse, ApiError> {
-        Err(ApiError::validation("audience_id", "audience_id required for campaign creation"))
+        Err(ApiError::validation(
+            "audience_id",
+            "audience_id required for campaign creation",
+        ))
     }
 
     #[actix_web::test]
@@ -235,8 +262,16 @@ mod tests {
             )
             .await;
             for (req, status, code) in [
-                (atest::TestRequest::get().uri("/fail").to_request(), 400, "validation_failed"),
-                (atest::TestRequest::get().uri("/nope").to_request(), 404, "not_found"),
+                (
+                    atest::TestRequest::get().uri("/fail").to_request(),
+                    400,
+                    "validation_failed",
+                ),
+                (
+                    atest::TestRequest::get().uri("/nope").to_request(),
+                    404,
+                    "not_found",
+                ),
                 (
                     atest::TestRequest::post()
                         .uri("/create")
@@ -264,12 +299,21 @@ mod tests {
                     413,
                     "payload_too_large",
                 ),
-                (atest::TestRequest::delete().uri("/create").to_request(), 404, "not_found"),
+                (
+                    atest::TestRequest::delete().uri("/create").to_request(),
+                    404,
+                    "not_found",
+                ),
             ] {
                 let res = atest::call_service(&app, req).await;
                 assert_eq!(res.status().as_u16(), status);
-                let header_id =
-                    res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+                let header_id = res
+                    .headers()
+                    .get("x-request-id")
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
                 let body: serde_json::Value = atest::read_body_json(res).await;
                 let (err, body_id) = match dialect {
                     Dialect::Admin => (&body["error"], &body["error"]["request_id"]),
@@ -284,7 +328,9 @@ mod tests {
     #[actix_web::test]
     async fn a_well_formed_incoming_request_id_is_kept() {
         let app = atest::init_service(
-            App::new().route("/fail", web::get().to(fail)).wrap(RequestContext::new(Dialect::Admin)),
+            App::new()
+                .route("/fail", web::get().to(fail))
+                .wrap(RequestContext::new(Dialect::Admin)),
         )
         .await;
         let req = atest::TestRequest::get()
@@ -292,7 +338,10 @@ mod tests {
             .insert_header(("x-request-id", "req_fromclient123"))
             .to_request();
         let res = atest::call_service(&app, req).await;
-        assert_eq!(res.headers().get("x-request-id").unwrap(), "req_fromclient123");
+        assert_eq!(
+            res.headers().get("x-request-id").unwrap(),
+            "req_fromclient123"
+        );
         let body: serde_json::Value = atest::read_body_json(res).await;
         assert_eq!(body["error"]["request_id"], "req_fromclient123");
         assert_eq!(body["error"]["details"]["field"], "audience_id");
@@ -300,7 +349,10 @@ mod tests {
 
     #[test]
     fn serde_field_names_are_extracted() {
-        assert_eq!(field_of_serde_message("missing field `audience_id` at line 1"), Some("audience_id"));
+        assert_eq!(
+            field_of_serde_message("missing field `audience_id` at line 1"),
+            Some("audience_id")
+        );
         assert_eq!(field_of_serde_message("expected a string"), None);
     }
 }

@@ -35,7 +35,9 @@ impl std::fmt::Debug for CursorCodec {
 
 impl CursorCodec {
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Self { secret: secret.as_ref().to_vec() }
+        Self {
+            secret: secret.as_ref().to_vec(),
+        }
     }
 
     fn mac(&self, shape: &str, payload: &[u8]) -> [u8; MAC_LEN] {
@@ -60,14 +62,23 @@ impl CursorCodec {
 
     /// The key values of a cursor made by [`encode`](Self::encode) with the same `shape`.
     pub fn decode(&self, shape: &str, cursor: &str) -> Result<Value, ApiError> {
-        let (payload_b64, mac_b64) = cursor.split_once('.').ok_or_else(ApiError::invalid_cursor)?;
-        let payload = B64.decode(payload_b64).map_err(|_| ApiError::invalid_cursor())?;
-        let mac = B64.decode(mac_b64).map_err(|_| ApiError::invalid_cursor())?;
+        let (payload_b64, mac_b64) = cursor
+            .split_once('.')
+            .ok_or_else(ApiError::invalid_cursor)?;
+        let payload = B64
+            .decode(payload_b64)
+            .map_err(|_| ApiError::invalid_cursor())?;
+        let mac = B64
+            .decode(mac_b64)
+            .map_err(|_| ApiError::invalid_cursor())?;
         let expected = self.mac(shape, &payload);
-        if mac.len() != MAC_LEN || !bool::from(subtle::ConstantTimeEq::ct_eq(&mac[..], &expected[..])) {
+        if mac.len() != MAC_LEN
+            || !bool::from(subtle::ConstantTimeEq::ct_eq(&mac[..], &expected[..]))
+        {
             return Err(ApiError::invalid_cursor());
         }
-        let mut value: Value = serde_json::from_slice(&payload).map_err(|_| ApiError::invalid_cursor())?;
+        let mut value: Value =
+            serde_json::from_slice(&payload).map_err(|_| ApiError::invalid_cursor())?;
         if value.get("v").and_then(Value::as_u64) != Some(VERSION) {
             return Err(ApiError::invalid_cursor());
         }
@@ -77,10 +88,15 @@ impl CursorCodec {
 
 /// Parses `limit`: absent → [`DEFAULT_LIMIT`]; 1..=[`MAX_LIMIT`] or 400 `validation_failed`.
 pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
-    let Some(raw) = raw else { return Ok(DEFAULT_LIMIT) };
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_LIMIT);
+    };
     match raw.parse::<u32>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        _ => Err(ApiError::validation("limit", format!("limit must be an integer from 1 to {MAX_LIMIT}"))),
+        _ => Err(ApiError::validation(
+            "limit",
+            format!("limit must be an integer from 1 to {MAX_LIMIT}"),
+        )),
     }
 }
 
@@ -110,8 +126,18 @@ impl<T> CursorPage<T> {
     ) -> Self {
         let has_next = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if has_next { rows.last().map(|r| codec.encode(shape, &key_of(r))) } else { None };
-        Self { rows, pagination: PaginationInfo { next_cursor, has_next } }
+        let next_cursor = if has_next {
+            rows.last().map(|r| codec.encode(shape, &key_of(r)))
+        } else {
+            None
+        };
+        Self {
+            rows,
+            pagination: PaginationInfo {
+                next_cursor,
+                has_next,
+            },
+        }
     }
 }
 
@@ -134,8 +160,14 @@ impl PageParams {
         let page = match page {
             None => 1,
             Some((name, raw)) => match raw.parse::<u32>() {
-                Ok(n) if n >= 1 && n <= 1_000_000 => n,
-                _ => return Err(ApiError::bad_parameter(code, name, format!("{name} must be an integer ≥ 1"))),
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::bad_parameter(
+                        code,
+                        name,
+                        format!("{name} must be an integer ≥ 1"),
+                    ));
+                }
             },
         };
         let per_page = match per_page {
@@ -167,13 +199,26 @@ mod tests {
     #[test]
     fn cursors_round_trip_for_their_shape_only() {
         let c = CursorCodec::new("secret");
-        let cur = c.encode("sort=-last_order_at|filter[lifecycle_stage]=loyal", &json!(["2026-05-01T00:00:00Z", "cus_1"]));
+        let cur = c.encode(
+            "sort=-last_order_at|filter[lifecycle_stage]=loyal",
+            &json!(["2026-05-01T00:00:00Z", "cus_1"]),
+        );
         assert_eq!(
-            c.decode("sort=-last_order_at|filter[lifecycle_stage]=loyal", &cur).unwrap(),
+            c.decode("sort=-last_order_at|filter[lifecycle_stage]=loyal", &cur)
+                .unwrap(),
             json!(["2026-05-01T00:00:00Z", "cus_1"])
         );
-        assert_eq!(c.decode("sort=email", &cur).unwrap_err().code(), "invalid_cursor");
-        assert_eq!(CursorCodec::new("other").decode("sort=-last_order_at|filter[lifecycle_stage]=loyal", &cur).unwrap_err().code(), "invalid_cursor");
+        assert_eq!(
+            c.decode("sort=email", &cur).unwrap_err().code(),
+            "invalid_cursor"
+        );
+        assert_eq!(
+            CursorCodec::new("other")
+                .decode("sort=-last_order_at|filter[lifecycle_stage]=loyal", &cur)
+                .unwrap_err()
+                .code(),
+            "invalid_cursor"
+        );
     }
 
     #[test]
@@ -182,8 +227,18 @@ mod tests {
         let cur = c.encode("s", &json!(["cus_1"]));
         let (p, m) = cur.split_once('.').unwrap();
         let forged_payload = B64.encode(json!({"v":1,"k":["cus_999"]}).to_string());
-        for bad in [format!("{forged_payload}.{m}"), format!("{p}.AAAA"), "garbage".into(), format!("{p}"), "eyJpZCI6ImN1c19hYmMxMjMifQ==".into()] {
-            assert_eq!(c.decode("s", &bad).unwrap_err().code(), "invalid_cursor", "{bad}");
+        for bad in [
+            format!("{forged_payload}.{m}"),
+            format!("{p}.AAAA"),
+            "garbage".into(),
+            p.to_owned(),
+            "eyJpZCI6ImN1c19hYmMxMjMifQ==".into(),
+        ] {
+            assert_eq!(
+                c.decode("s", &bad).unwrap_err().code(),
+                "invalid_cursor",
+                "{bad}"
+            );
         }
     }
 
@@ -192,7 +247,10 @@ mod tests {
         assert_eq!(parse_limit(None).unwrap(), DEFAULT_LIMIT);
         assert_eq!(parse_limit(Some("100")).unwrap(), 100);
         for bad in ["0", "101", "-1", "abc", ""] {
-            assert_eq!(parse_limit(Some(bad)).unwrap_err().code(), "validation_failed");
+            assert_eq!(
+                parse_limit(Some(bad)).unwrap_err().code(),
+                "validation_failed"
+            );
         }
     }
 
@@ -202,7 +260,11 @@ mod tests {
         let page = CursorPage::from_rows(vec![1, 2, 3], 2, &c, "x", |r| json!([r]));
         assert_eq!(page.rows, vec![1, 2]);
         assert!(page.pagination.has_next);
-        assert_eq!(c.decode("x", page.pagination.next_cursor.as_deref().unwrap()).unwrap(), json!([2]));
+        assert_eq!(
+            c.decode("x", page.pagination.next_cursor.as_deref().unwrap())
+                .unwrap(),
+            json!([2])
+        );
         let last = CursorPage::from_rows(vec![1], 2, &c, "x", |r| json!([r]));
         assert!(!last.pagination.has_next);
         assert_eq!(last.pagination.next_cursor, None);
@@ -210,11 +272,19 @@ mod tests {
 
     #[test]
     fn page_params() {
-        let p = PageParams::parse(Some(("q[page]", "3")), Some(("q[perPage]", "20")), 50, 200, "invalid_q").unwrap();
+        let p = PageParams::parse(
+            Some(("q[page]", "3")),
+            Some(("q[perPage]", "20")),
+            50,
+            200,
+            "invalid_q",
+        )
+        .unwrap();
         assert_eq!((p.page, p.per_page, p.offset()), (3, 20, 40));
         let d = PageParams::parse(None, None, 50, 200, "invalid_q").unwrap();
         assert_eq!((d.page, d.per_page), (1, 50));
-        let e = PageParams::parse(None, Some(("q[perPage]", "201")), 50, 200, "invalid_q").unwrap_err();
+        let e =
+            PageParams::parse(None, Some(("q[perPage]", "201")), 50, 200, "invalid_q").unwrap_err();
         assert_eq!(e.code(), "invalid_q");
         assert_eq!(e.details()["parameter"], "q[perPage]");
         assert!(PageParams::parse(Some(("q[page]", "0")), None, 50, 200, "invalid_q").is_err());

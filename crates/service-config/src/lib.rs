@@ -47,6 +47,7 @@ impl std::fmt::Debug for Secret {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err, reason = "figment::Jail fixes the closure's error type")]
 mod tests {
     use super::*;
 
@@ -67,7 +68,12 @@ mod tests {
 
     impl Default for Sample {
         fn default() -> Self {
-            Self { listen: "127.0.0.1:1".into(), pool_size: 4, nested: Nested { timeout_ms: 50 }, token: Secret::new("dev") }
+            Self {
+                listen: "127.0.0.1:1".into(),
+                pool_size: 4,
+                nested: Nested { timeout_ms: 50 },
+                token: Secret::new("dev"),
+            }
         }
     }
 

@@ -9,7 +9,9 @@
 //! - [`redact`]: masks API keys, bearer tokens, JWTs and signed-URL signatures.
 
 use std::{borrow::Cow, io::Write, sync::LazyLock};
-use tracing_subscriber::{EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 mod root_span;
 pub use root_span::{PlatformRootSpan, tracing_logger};
@@ -45,7 +47,9 @@ where
         .with_span_list(false)
         .with_target(true)
         .with_writer(make_writer);
-    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().and_then(|_| otlp_provider(service));
+    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .and_then(|_| otlp_provider(service));
     let otel = provider.as_ref().map(|p| {
         use opentelemetry::trace::TracerProvider;
         tracing_opentelemetry::layer().with_tracer(p.tracer(service))
@@ -53,19 +57,28 @@ where
     opentelemetry::global::set_text_map_propagator(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
     );
-    let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel)
+        .try_init();
     Guard { provider }
 }
 
 fn otlp_provider(service: &'static str) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
-    let exporter = match opentelemetry_otlp::SpanExporter::builder().with_tonic().build() {
+    let exporter = match opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .build()
+    {
         Ok(e) => e,
         Err(e) => {
             eprintln!("OTLP exporter disabled: {e}");
             return None;
         }
     };
-    let resource = opentelemetry_sdk::Resource::builder().with_service_name(service).build();
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service)
+        .build();
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
         .with_resource(resource)
@@ -137,7 +150,9 @@ mod tests {
     #[test]
     fn the_writer_redacts() {
         let mut out = Vec::new();
-        RedactingWriter(&mut out).write_all(b"key=copt_test_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1g\n").unwrap();
+        RedactingWriter(&mut out)
+            .write_all(b"key=copt_test_aB3xY9zKqMnPwR2vT4uH7jL5sQ8eFc1g\n")
+            .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "key=copt_test_***\n");
     }
 }

@@ -19,7 +19,8 @@ pub use reqwest;
 
 /// PostgreSQL server URL for tests (any database name; fresh databases are created beside it).
 pub fn pg_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn redis_url() -> String {
@@ -30,17 +31,28 @@ pub fn redis_url() -> String {
 pub async fn fresh_db(label: &str, migrations: diesel_migrations::EmbeddedMigrations) -> String {
     db::fresh_database(&pg_url(), label, migrations)
         .await
-        .unwrap_or_else(|e| panic!("fresh database for {label}: {e} (is PostgreSQL running at {}?)", pg_url()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "fresh database for {label}: {e} (is PostgreSQL running at {}?)",
+                pg_url()
+            )
+        })
 }
 
 /// A short unique string, e.g. for Redis key prefixes.
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+    format!(
+        "{prefix}{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
 }
 
 /// An HTTP client for calling services under test.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_default()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
 }
 
 /// Signs internal JWTs the way auth does, with a key of its own.
@@ -56,11 +68,15 @@ impl Default for TestSigner {
 
 impl TestSigner {
     pub fn new() -> Self {
-        Self { key: SigningKey::generate("test-key").unwrap_or_else(|e| panic!("{e}")) }
+        Self {
+            key: SigningKey::generate("test-key").unwrap_or_else(|e| panic!("{e}")),
+        }
     }
 
     pub fn jwks(&self) -> Jwks {
-        Jwks { keys: vec![self.key.jwk()] }
+        Jwks {
+            keys: vec![self.key.jwk()],
+        }
     }
 
     /// The verifier a service under test should register for `audience`.
@@ -85,6 +101,9 @@ impl TestSigner {
     /// `Bearer <jwt>` for `principal`, valid five minutes for `audience`.
     pub fn bearer(&self, principal: &Principal, audience: &str) -> String {
         let claims = InternalClaims::new(principal, audience, now(), Duration::from_secs(300));
-        format!("Bearer {}", self.key.sign(&claims).unwrap_or_else(|e| panic!("{e}")))
+        format!(
+            "Bearer {}",
+            self.key.sign(&claims).unwrap_or_else(|e| panic!("{e}"))
+        )
     }
 }

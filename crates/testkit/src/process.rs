@@ -27,9 +27,16 @@ pub fn binary(name: &str) -> PathBuf {
     }
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("current_exe: {e}"));
     // target/debug/deps/<test> → target/debug/<name>
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap_or_else(|| panic!("no target dir"));
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap_or_else(|| panic!("no target dir"));
     let path = dir.join(name);
-    assert!(path.exists(), "{} not built: run `cargo build --workspace --bins` first", path.display());
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo build --workspace --bins` first",
+        path.display()
+    );
     path
 }
 
@@ -51,7 +58,10 @@ impl ServiceProcess {
             cmd.env(k, v);
         }
         let child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {bin}: {e}"));
-        let mut process = Self { name: bin.to_owned(), child };
+        let mut process = Self {
+            name: bin.to_owned(),
+            child,
+        };
         process.wait_ready(ready_url).await;
         process
     }
@@ -63,19 +73,28 @@ impl ServiceProcess {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("{} exited during start-up: {status}", self.name);
             }
-            if let Ok(res) = client.get(url).timeout(Duration::from_millis(500)).send().await {
-                if res.status().is_success() {
-                    return;
-                }
+            let ready = client
+                .get(url)
+                .timeout(Duration::from_millis(500))
+                .send()
+                .await;
+            if ready.is_ok_and(|res| res.status().is_success()) {
+                return;
             }
-            assert!(Instant::now() < deadline, "{} not ready at {url} within 30 s", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{} not ready at {url} within 30 s",
+                self.name
+            );
             tokio_sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// Sends SIGTERM (graceful shutdown) and waits for the exit, at most `timeout`.
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
