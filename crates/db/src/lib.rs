@@ -40,6 +40,7 @@ pub fn pool(url: &str, max_size: usize) -> Result<Pool, DbError> {
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(5)))
         .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .runtime(::deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))
 }
