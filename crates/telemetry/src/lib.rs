@@ -31,11 +31,16 @@ impl Drop for Guard {
 
 /// Installs the global subscriber for `service`. Call once, early in `main`.
 pub fn init(service: &'static str) -> Guard {
-    init_with_writer(service, || RedactingWriter(std::io::stdout()))
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
+    init_with_writer(service, || RedactingWriter(std::io::stdout()), endpoint)
 }
 
-/// [`init`] with another sink (tests capture logs through it).
-pub fn init_with_writer<W>(service: &'static str, make_writer: W) -> Guard
+/// [`init`] with another sink (tests capture logs through it) and an explicit OTLP endpoint.
+pub fn init_with_writer<W>(
+    service: &'static str,
+    make_writer: W,
+    otlp_endpoint: Option<String>,
+) -> Guard
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -47,9 +52,7 @@ where
         .with_span_list(false)
         .with_target(true)
         .with_writer(make_writer);
-    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .ok()
-        .and_then(|_| otlp_provider(service));
+    let provider = otlp_endpoint.and_then(|e| otlp_provider(service, e));
     let otel = provider.as_ref().map(|p| {
         use opentelemetry::trace::TracerProvider;
         tracing_opentelemetry::layer().with_tracer(p.tracer(service))
@@ -65,9 +68,14 @@ where
     Guard { provider }
 }
 
-fn otlp_provider(service: &'static str) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+fn otlp_provider(
+    service: &'static str,
+    endpoint: String,
+) -> Option<opentelemetry_sdk::trace::SdkTracerProvider> {
+    use opentelemetry_otlp::WithExportConfig;
     let exporter = match opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
+        .with_endpoint(endpoint)
         .build()
     {
         Ok(e) => e,
