@@ -1,0 +1,124 @@
+//! Configuration of the rate-limit service, loaded with
+//! `service_config::load::<Config>("RATELIMIT")`: defaults below, then the TOML
+//! file in `CONFIG_FILE`, then `RATELIMIT__FIELD` environment variables.
+//!
+//! `tiers` and `route_classes` are *overlays* on the built-in tables of
+//! [`crate::policy`]: an entry changes only the fields it names, so
+//! `RATELIMIT__TIERS__FREE__LIMIT=100` keeps free's window and burst and every
+//! other tier. A new name adds a tier or class.
+
+use serde::Deserialize;
+use service_config::Secret;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// gRPC listener (`ShouldRateLimit`, `GetUsage`).
+    pub grpc_listen: String,
+    /// HTTP listener (`/healthz`, `/readyz`, `/metrics`).
+    pub http_listen: String,
+    /// Redis URL; may carry a password, so it is a secret and never logged.
+    pub redis_url: Secret,
+    /// Key namespace: every key starts with `<prefix>:` (tests use a unique one).
+    pub prefix: String,
+    /// Upper bound of one decision's wait for Redis, in milliseconds.
+    pub timeout_ms: u64,
+    /// What to answer when Redis is down or slower than `timeout_ms`.
+    pub failure_policy: FailurePolicy,
+    /// After a Redis failure, decisions skip Redis for this long (ms) before trying again.
+    pub breaker_open_ms: u64,
+    /// Degraded-mode warnings are logged at most once per this many seconds.
+    pub degraded_log_interval_secs: u64,
+    /// Bound on the in-process fallback limiter's entries (subject × class).
+    pub fallback_max_entries: usize,
+    /// Tier name used for unknown tiers.
+    pub default_tier: String,
+    /// Overlays on the built-in tier table (see `crate::policy`).
+    pub tiers: BTreeMap<String, TierOverlay>,
+    /// Overlays on the built-in route classes (see `crate::policy`).
+    pub route_classes: BTreeMap<String, RouteClassOverlay>,
+    /// TTL of the daily usage counters, in days.
+    pub usage_day_ttl_days: u64,
+    /// TTL of the monthly usage counters, in days.
+    pub usage_month_ttl_days: u64,
+    /// When true, `/readyz` answers 200 even with Redis down (useful with `fail_open`
+    /// so Kubernetes keeps routing to the degraded limiter). Default false.
+    pub ready_without_redis: bool,
+    /// Seconds to wait for in-flight calls on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            grpc_listen: "127.0.0.1:50052".into(),
+            http_listen: "127.0.0.1:8182".into(),
+            redis_url: Secret::new("redis://127.0.0.1:6379"),
+            prefix: "rl".into(),
+            timeout_ms: 50,
+            failure_policy: FailurePolicy::FailOpen,
+            breaker_open_ms: 500,
+            degraded_log_interval_secs: 10,
+            fallback_max_entries: 100_000,
+            default_tier: "free".into(),
+            tiers: BTreeMap::new(),
+            route_classes: BTreeMap::new(),
+            usage_day_ttl_days: 62,
+            usage_month_ttl_days: 400,
+            ready_without_redis: false,
+            shutdown_timeout_secs: 10,
+        }
+    }
+}
+
+/// Behaviour when Redis cannot decide within `timeout_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// Decide with the in-process GCRA (per replica, approximate), `degraded = true`.
+    FailOpen,
+    /// Answer gRPC `UNAVAILABLE`; the gateway answers 503.
+    FailClosed,
+}
+
+impl FailurePolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FailOpen => "fail_open",
+            Self::FailClosed => "fail_closed",
+        }
+    }
+}
+
+/// Fields of a tier; absent fields keep the built-in (or, for a new tier, `free`'s) value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TierOverlay {
+    /// Requests per window (sustained rate = limit / window).
+    pub limit: Option<u32>,
+    pub window_seconds: Option<u32>,
+    /// Extra requests a rested client may send at once on top of `limit`.
+    pub burst: Option<u32>,
+    /// Decide and report, never refuse.
+    pub shadow: Option<bool>,
+}
+
+/// Fields of a route class.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RouteClassOverlay {
+    /// Multiplies each tier's limit and burst (e.g. 0.1 for `generate`).
+    pub factor: Option<f64>,
+    /// Explicit limits for some tiers in this class, replacing the scaled tier values.
+    pub tiers: BTreeMap<String, LimitOverlay>,
+}
+
+/// An explicit limit of one tier in one route class.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitOverlay {
+    pub limit: Option<u32>,
+    pub window_seconds: Option<u32>,
+    pub burst: Option<u32>,
+}

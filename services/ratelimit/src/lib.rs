@@ -1,0 +1,109 @@
+//! Rate-limit service: decides, for the gateway, whether a request may pass
+//! (GCRA in one atomic Redis Lua call per decision), and keeps per-key usage
+//! counters that the admin API reads. See `README.md`.
+//!
+//! [`Application::build`] binds both listeners (port 0 in tests) and returns the
+//! bound ports; [`Application::run_until_stopped`] serves until a shutdown signal.
+
+pub mod config;
+pub mod fallback;
+pub mod gcra;
+pub mod grpc;
+pub mod limiter;
+pub mod metrics;
+pub mod policy;
+mod routes;
+
+use crate::{config::Config, limiter::Limiter, metrics::Metrics, policy::PolicyTable};
+use actix_web::{App, HttpServer, web};
+use std::{future::Future, sync::Arc, time::Duration};
+use tonic::transport::server::TcpIncoming;
+
+pub struct Application {
+    grpc_port: u16,
+    http_port: u16,
+    limiter: Arc<Limiter>,
+    metrics: Arc<Metrics>,
+    grpc_incoming: TcpIncoming,
+    http_server: actix_web::dev::Server,
+}
+
+impl Application {
+    /// Validates the policy table, creates the (lazy) Redis connection and binds both listeners.
+    /// Starts even while Redis is down: decisions then follow the failure policy.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let policies = PolicyTable::from_config(&config)?;
+        let metrics = Arc::new(Metrics::new(policies.tier_names()));
+        let limiter = Arc::new(Limiter::new(&config, metrics.clone(), policies)?);
+
+        let grpc_listener = tokio::net::TcpListener::bind(&config.grpc_listen).await?;
+        let grpc_port = grpc_listener.local_addr()?.port();
+        let grpc_incoming = TcpIncoming::from(grpc_listener).with_nodelay(Some(true));
+
+        let http_listener = std::net::TcpListener::bind(&config.http_listen)?;
+        let http_port = http_listener.local_addr()?.port();
+        let (l, m, ready) = (
+            limiter.clone(),
+            metrics.clone(),
+            routes::health::ReadyWithoutRedis(config.ready_without_redis),
+        );
+        let http_server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(l.clone()))
+                .app_data(web::Data::new(m.clone()))
+                .app_data(web::Data::new(ready))
+                .configure(routes::configure)
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .listen(http_listener)?
+        .run();
+
+        Ok(Self {
+            grpc_port,
+            http_port,
+            limiter,
+            metrics,
+            grpc_incoming,
+            http_server,
+        })
+    }
+
+    pub fn grpc_port(&self) -> u16 {
+        self.grpc_port
+    }
+
+    pub fn http_port(&self) -> u16 {
+        self.http_port
+    }
+
+    pub fn limiter(&self) -> Arc<Limiter> {
+        self.limiter.clone()
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Serves gRPC and HTTP until `shutdown` resolves, then drains both gracefully.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let handle = self.http_server.handle();
+        let http = tokio::spawn(self.http_server);
+        let svc = rpc::ratelimit::rate_limit_server::RateLimitServer::new(
+            grpc::RateLimitService::new(self.limiter),
+        );
+        let grpc = tonic::transport::Server::builder()
+            .timeout(Duration::from_secs(5))
+            .add_service(svc)
+            .serve_with_incoming_shutdown(self.grpc_incoming, shutdown)
+            .await;
+        handle.stop(true).await;
+        let _ = http.await;
+        grpc?;
+        Ok(())
+    }
+}
