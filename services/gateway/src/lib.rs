@@ -1,0 +1,258 @@
+//! The edge gateway: the platform's only public listener.
+//!
+//! [`Application::build`] binds the public listener (proxy) and the internal one
+//! (`/healthz`, `/readyz`, `/metrics`), and is used by `main` and the tests alike.
+//!
+//! - [`config`]: configuration and the default route table.
+//! - [`route_table`]: Host + path → route.
+//! - [`authn`]: bearer keys → principal + internal JWT (cached, revocable).
+//! - [`ratelimit`]: ShouldRateLimit and the rate-limit headers.
+//! - [`proxy`]: the streaming reverse proxy handler.
+//! - [`internal`]: health, readiness and metrics endpoints.
+//! - [`metrics`], [`trace`].
+
+pub mod authn;
+pub mod config;
+pub mod internal;
+pub mod metrics;
+pub mod proxy;
+pub mod ratelimit;
+pub mod route_table;
+pub mod trace;
+
+use crate::{
+    authn::AuthCache,
+    config::Config,
+    internal::Readiness,
+    metrics::Metrics,
+    proxy::{Shared, Worker},
+    route_table::RouteTable,
+};
+use actix_web::{App, HttpMessage, HttpServer, dev::Service, web};
+use error_envelope::RequestId;
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+use tonic::transport::Endpoint;
+
+pub use config::{FailPolicy, RouteConfig};
+
+/// A built (bound, not yet running) gateway.
+pub struct Application {
+    port: u16,
+    internal_port: u16,
+    server: actix_web::dev::Server,
+    internal: actix_web::dev::Server,
+    stopper: Stopper,
+    revocations: tokio::task::JoinHandle<()>,
+}
+
+/// Starts a graceful shutdown (what SIGTERM does).
+#[derive(Clone)]
+pub struct Stopper {
+    public: actix_web::dev::ServerHandle,
+    internal: actix_web::dev::ServerHandle,
+    draining: Arc<AtomicBool>,
+}
+
+impl Stopper {
+    /// Marks the gateway not ready, stops accepting, lets in-flight requests
+    /// finish (up to `shutdown_timeout_secs`), then stops the internal listener.
+    pub async fn stop(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        self.public.stop(true).await;
+        self.internal.stop(true).await;
+    }
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // awc's rustls connector needs the process-wide provider (no-op when already set).
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let table = RouteTable::from_config(&config)?;
+        let metrics = Arc::new(Metrics::new(table.routes().iter().map(|r| r.name.as_str())));
+        let cache = Arc::new(AuthCache::new(
+            config.auth_cache_max_entries,
+            Duration::from_secs(config.jwt_refresh_margin_secs),
+        ));
+        let revocations = tokio::spawn(authn::listen_revocations(
+            config.redis_url.clone(),
+            config.revocation_channel.clone(),
+            Arc::clone(&cache),
+            Arc::clone(&metrics),
+        ));
+        let auth_endpoint = grpc_endpoint(&config.auth_grpc_url, &config, config.auth_timeout())?;
+        let ratelimit_endpoint = grpc_endpoint(
+            &config.ratelimit_grpc_url,
+            &config,
+            config.ratelimit_timeout(),
+        )?;
+        let draining = Arc::new(AtomicBool::new(false));
+        let shared = web::Data::new(Shared {
+            table,
+            cache: Arc::clone(&cache),
+            metrics: Arc::clone(&metrics),
+            fail_policy: config.ratelimit_fail_policy,
+            trusted_proxies: config.trusted_proxies.clone(),
+            access_log: config.access_log,
+            draining: Arc::clone(&draining),
+        });
+
+        let listener = TcpListener::bind(&config.listen)?;
+        let port = listener.local_addr()?.port();
+        let workers = match config.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let pool = config.upstream_pool_size;
+        let upstream_connect = Duration::from_millis(config.upstream_connect_timeout_ms);
+        let upstream_keep_alive = Duration::from_secs(config.upstream_keep_alive_secs);
+        let (auth_ep, rl_ep) = (auth_endpoint.clone(), ratelimit_endpoint.clone());
+        let server = HttpServer::new(move || {
+            let connector = awc::Connector::new()
+                .limit(pool)
+                .timeout(upstream_connect)
+                .conn_keep_alive(upstream_keep_alive)
+                .conn_lifetime(Duration::from_secs(300))
+                .max_http_version(awc::http::Version::HTTP_11);
+            let http = awc::Client::builder()
+                .connector(connector)
+                .no_default_headers()
+                .disable_redirects()
+                .disable_timeout()
+                .finish();
+            let worker = Worker {
+                http,
+                auth: rpc::auth::auth_client::AuthClient::new(auth_ep.connect_lazy()),
+                ratelimit: rpc::ratelimit::rate_limit_client::RateLimitClient::new(
+                    rl_ep.connect_lazy(),
+                ),
+            };
+            App::new()
+                .app_data(shared.clone())
+                .app_data(web::Data::new(worker))
+                .default_service(web::to(proxy::handle))
+                .wrap(telemetry::tracing_logger())
+                .wrap_fn(|req, srv| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(RequestId::parse)
+                        .unwrap_or_else(RequestId::generate);
+                    req.extensions_mut().insert(id);
+                    srv.call(req)
+                })
+        })
+        .workers(workers)
+        .backlog(4096)
+        .keep_alive(Duration::from_secs(config.keep_alive_secs))
+        .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
+        .client_disconnect_timeout(Duration::from_millis(config.client_disconnect_timeout_ms))
+        .max_connection_rate(config.max_connection_rate)
+        .max_connections(config.max_connections)
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+
+        let readiness = web::Data::new(Readiness {
+            auth: auth_endpoint,
+            ratelimit: ratelimit_endpoint,
+            draining: Arc::clone(&draining),
+            metrics,
+            cache,
+        });
+        let internal_listener = TcpListener::bind(&config.internal_listen)?;
+        let internal_port = internal_listener.local_addr()?.port();
+        let internal = HttpServer::new(move || {
+            App::new()
+                .app_data(readiness.clone())
+                .configure(internal::configure)
+        })
+        .workers(1)
+        .shutdown_timeout(1)
+        .disable_signals()
+        .listen(internal_listener)?
+        .run();
+        let stopper = Stopper {
+            public: server.handle(),
+            internal: internal.handle(),
+            draining,
+        };
+        Ok(Self {
+            port,
+            internal_port,
+            server,
+            internal,
+            stopper,
+            revocations,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn internal_port(&self) -> u16 {
+        self.internal_port
+    }
+
+    pub fn stopper(&self) -> Stopper {
+        self.stopper.clone()
+    }
+
+    /// Runs both listeners until [`Stopper::stop`] completes.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (public, internal) = futures_util::future::join(self.server, self.internal).await;
+        self.revocations.abort();
+        public.and(internal)
+    }
+
+    /// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        let stopper = self.stopper();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: draining in-flight requests");
+            stopper.stop().await;
+        });
+        self.run_until_stopped().await
+    }
+}
+
+fn grpc_endpoint(url: &str, config: &Config, timeout: Duration) -> anyhow::Result<Endpoint> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(config.grpc_connect_timeout())
+        .timeout(timeout)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(20))
+        .keep_alive_timeout(Duration::from_secs(5)))
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

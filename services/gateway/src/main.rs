@@ -1,0 +1,40 @@
+//! `gateway [serve]`: loads `GATEWAY__*` configuration, starts telemetry, serves
+//! until SIGTERM/Ctrl-C, then drains in-flight requests.
+
+use clap::{Parser, Subcommand};
+use gateway::{Application, config::Config};
+
+#[derive(Parser)]
+#[command(name = "gateway", about = "The platform's edge gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Print the effective configuration (routes included) as JSON.
+    Config,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config: Config = service_config::load("GATEWAY")?;
+    if let Some(Command::Config) = cli.command {
+        println!("{}", serde_json::to_string_pretty(&config)?);
+        return Ok(());
+    }
+    let _telemetry = telemetry::init("gateway");
+    let app = Application::build(config).await?;
+    tracing::info!(
+        port = app.port(),
+        internal_port = app.internal_port(),
+        "gateway listening"
+    );
+    app.run_until_signal().await?;
+    tracing::info!("gateway stopped");
+    Ok(())
+}

@@ -1,0 +1,483 @@
+//! The proxy handler: route → authenticate → rate limit → stream to the
+//! upstream and back.
+//!
+//! Bodies are never buffered: the request payload is handed to the upstream
+//! client as a stream (counted against the route's body limit, cut off with 413
+//! beyond it) and the upstream's response body is handed to actix as a stream
+//! (backpressure from the client's socket pauses reading from the upstream).
+//! Every response carries `X-Request-Id`, and, once ratelimit decided, the
+//! rate-limit headers — also on errors raised after that point.
+
+use crate::{
+    authn::{self, AuthCache, Authenticated},
+    config::{AuthMode, FailPolicy},
+    metrics::{Metrics, UpstreamError},
+    ratelimit::{self, Decision, Verdict},
+    route_table::{Lookup, Route, RouteTable, has_dot_segments},
+    trace,
+};
+use actix_http::body::SizedStream;
+use actix_web::{
+    HttpRequest, HttpResponse,
+    error::PayloadError,
+    http::{
+        Method, StatusCode, Version,
+        header::{self, HeaderMap, HeaderName, HeaderValue},
+    },
+    web,
+};
+use awc::error::SendRequestError;
+use bytes::Bytes;
+use error_envelope::{ApiError, Dialect, RequestId, codes};
+use futures_util::Stream;
+use rpc::{auth::auth_client::AuthClient, ratelimit::rate_limit_client::RateLimitClient};
+use std::{
+    cell::Cell,
+    net::IpAddr,
+    pin::Pin,
+    rc::Rc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll},
+    time::Instant,
+};
+use tonic::transport::Channel;
+use tracing::Instrument;
+
+/// State shared by all workers.
+pub struct Shared {
+    pub table: RouteTable,
+    pub cache: Arc<AuthCache>,
+    pub metrics: Arc<Metrics>,
+    pub fail_policy: FailPolicy,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub access_log: bool,
+    /// Set on SIGTERM: responses then close their connection so clients reconnect elsewhere.
+    pub draining: Arc<AtomicBool>,
+}
+
+/// Per-worker clients (awc is single-threaded; each worker has its own
+/// keep-alive pool and its own HTTP/2 connections to auth and ratelimit).
+pub struct Worker {
+    pub http: awc::Client,
+    pub auth: AuthClient<Channel>,
+    pub ratelimit: RateLimitClient<Channel>,
+}
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+/// The default service of the public app: every request goes through here.
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    shared: web::Data<Shared>,
+    worker: web::Data<Worker>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let request_id = RequestId::of(&req).unwrap_or_else(RequestId::generate);
+    let host = host_of(&req);
+    let (route, dialect) = match shared.table.lookup(host, req.uri().path()) {
+        Lookup::Route(r) => (Some(Arc::clone(r)), r.dialect),
+        Lookup::UnknownPath(d) => (None, d),
+        Lookup::UnknownHost => (None, Dialect::Admin),
+    };
+    let mut decision = None;
+    let result = match &route {
+        Some(route) => {
+            forward(
+                &req,
+                payload,
+                &shared,
+                &worker,
+                route,
+                &request_id,
+                &mut decision,
+            )
+            .await
+        }
+        None => Err(ApiError::not_found("route")),
+    };
+    let mut res = match result {
+        Ok(res) => res,
+        Err(err) => err.render(dialect, request_id.as_str()),
+    };
+    if let Some(d) = &decision {
+        d.write_headers(res.headers_mut());
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
+    }
+    if shared.draining.load(Ordering::Relaxed) {
+        res.head_mut()
+            .set_connection_type(actix_http::ConnectionType::Close);
+    }
+    let elapsed = started.elapsed();
+    shared.metrics.observe(
+        route.as_ref().map(|r| r.index),
+        res.status().as_u16(),
+        elapsed,
+    );
+    if shared.access_log {
+        tracing::info!(
+            request_id = %request_id,
+            route = route.as_ref().map_or("unmatched", |r| r.name.as_str()),
+            method = %req.method(),
+            path = req.uri().path(),
+            status = res.status().as_u16(),
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        );
+    }
+    res
+}
+
+async fn forward(
+    req: &HttpRequest,
+    payload: web::Payload,
+    shared: &Shared,
+    worker: &Worker,
+    route: &Route,
+    request_id: &RequestId,
+    decision: &mut Option<Decision>,
+) -> Result<HttpResponse, ApiError> {
+    if has_dot_segments(req.uri().path()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_REQUEST,
+            "the path must not contain dot segments or encoded slashes",
+        ));
+    }
+    let content_length = match req.headers().get(header::CONTENT_LENGTH) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        codes::INVALID_REQUEST,
+                        "invalid Content-Length",
+                    )
+                })?,
+        ),
+    };
+    if content_length.is_some_and(|n| n > route.body_limit) {
+        return Err(ApiError::payload_too_large(route.body_limit as usize));
+    }
+    let (peer, forwarded_for, proto) = client_address(req, &shared.trusted_proxies);
+
+    // Authentication and the rate-limit descriptor.
+    let (authenticated, subject, tier): (Option<Arc<Authenticated>>, String, String) =
+        match route.auth {
+            AuthMode::Bearer => {
+                let token = authn::bearer_token(req.headers().get(header::AUTHORIZATION))?;
+                let mut client = worker.auth.clone();
+                let a = authn::authenticate(
+                    &shared.cache,
+                    &shared.metrics,
+                    &mut client,
+                    token,
+                    route.product,
+                    route.rpc_product(),
+                    &route.audience,
+                )
+                .await?;
+                let (subject, tier) = (a.key_id.clone(), a.tier.clone());
+                (Some(a), subject, tier)
+            }
+            AuthMode::None => (None, format!("ip:{peer}"), "anonymous".to_owned()),
+        };
+    let mut client = worker.ratelimit.clone();
+    let class = route.class(req.method()).to_owned();
+    match ratelimit::check(
+        &mut client,
+        &shared.metrics,
+        shared.fail_policy,
+        subject,
+        tier,
+        class,
+    )
+    .await
+    {
+        Verdict::Allow(d) => *decision = d,
+        Verdict::Refuse(d, err) => {
+            *decision = Some(d);
+            return Err(err);
+        }
+        Verdict::Unavailable(err) => return Err(err),
+    }
+
+    // The upstream request.
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{}", route.upstream, path);
+    let mut up = worker
+        .http
+        .request(req.method().clone(), url)
+        .no_decompress()
+        .timeout(route.timeout);
+    let headers = up.headers_mut();
+    copy_headers(req.headers(), headers);
+    if let Some(a) = &authenticated {
+        headers.insert(header::AUTHORIZATION, a.authorization.clone());
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
+        headers.insert(X_REQUEST_ID.clone(), v);
+    }
+    if let Ok(v) = HeaderValue::try_from(forwarded_for) {
+        headers.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    headers.insert(X_FORWARDED_PROTO.clone(), proto);
+    if let Some(h) = req.headers().get(header::HOST) {
+        headers.insert(X_FORWARDED_HOST.clone(), h.clone());
+    }
+    let span = tracing::info_span!("upstream", otel.kind = "client", route = %route.name);
+    let incoming = req
+        .headers()
+        .get(&TRACEPARENT)
+        .and_then(|v| v.to_str().ok());
+    if let Ok(v) = HeaderValue::try_from(span.in_scope(|| trace::outgoing(incoming))) {
+        headers.insert(TRACEPARENT.clone(), v);
+    }
+
+    let overflow = Rc::new(Cell::new(false));
+    let limited = Limited {
+        inner: payload,
+        left: route.body_limit,
+        overflow: Rc::clone(&overflow),
+    };
+    let streamed = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || (req.version() == Version::HTTP_2
+            && content_length.is_none()
+            && !matches!(
+                *req.method(),
+                Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
+            ));
+    let sent = match content_length {
+        Some(0) => up.send().instrument(span).await,
+        Some(n) => {
+            up.send_body(SizedStream::new(n, limited))
+                .instrument(span)
+                .await
+        }
+        None if streamed => up.send_stream(limited).instrument(span).await,
+        None => up.send().instrument(span).await,
+    };
+    let upstream = match sent {
+        Ok(r) => r,
+        Err(_) if overflow.get() => {
+            return Err(ApiError::payload_too_large(route.body_limit as usize));
+        }
+        Err(e) => return Err(upstream_error(&shared.metrics, route, e)),
+    };
+
+    // The response, streamed back.
+    let status = upstream.status();
+    let mut res = HttpResponse::build(status);
+    for (name, value) in upstream.headers() {
+        if !is_hop_by_hop(name) && name != header::CONTENT_LENGTH && name != X_REQUEST_ID {
+            res.append_header((name.clone(), value.clone()));
+        }
+    }
+    let length = upstream
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<u64>().ok());
+    let no_body = *req.method() == Method::HEAD
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || status.is_informational();
+    Ok(if no_body {
+        res.body(SizedStream::new(
+            length.unwrap_or(0),
+            futures_util::stream::empty::<Result<Bytes, PayloadError>>(),
+        ))
+    } else {
+        match length {
+            Some(n) => res.body(SizedStream::new(n, upstream)),
+            None => res.streaming(upstream),
+        }
+    })
+}
+
+fn upstream_error(metrics: &Metrics, route: &Route, e: SendRequestError) -> ApiError {
+    let detail = format!("upstream {}: {e}", route.name);
+    match e {
+        SendRequestError::Timeout => {
+            metrics.upstream_error(route.index, UpstreamError::Timeout);
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                codes::UPSTREAM_TIMEOUT,
+                "the upstream service timed out",
+            )
+            .with_log_detail(detail)
+        }
+        SendRequestError::Connect(_) => {
+            metrics.upstream_error(route.index, UpstreamError::Unavailable);
+            ApiError::service_unavailable(
+                codes::UPSTREAM_UNAVAILABLE,
+                "the upstream service is unavailable",
+            )
+            .with_log_detail(detail)
+        }
+        _ => {
+            metrics.upstream_error(route.index, UpstreamError::BadGateway);
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                codes::BAD_GATEWAY,
+                "the upstream service answered badly",
+            )
+            .with_log_detail(detail)
+        }
+    }
+}
+
+/// The Host the client asked for (HTTP/1 `Host`, HTTP/2 `:authority`).
+fn host_of(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("")
+}
+
+/// (client IP, `X-Forwarded-For` to send, `X-Forwarded-Proto` to send).
+///
+/// Forwarding headers are believed only from `trusted_proxies`; from anyone
+/// else they are replaced, so a client cannot choose the IP it is rate limited by.
+fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> (IpAddr, String, HeaderValue) {
+    let peer = req
+        .peer_addr()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
+    if !trusted.contains(&peer) {
+        return (peer, peer.to_string(), HeaderValue::from_static("http"));
+    }
+    let incoming: Vec<&str> = req
+        .headers()
+        .get_all(&X_FORWARDED_FOR)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let client = incoming
+        .iter()
+        .rev()
+        .filter_map(|s| s.parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer);
+    let mut chain = incoming.join(", ");
+    if !chain.is_empty() {
+        chain.push_str(", ");
+    }
+    chain.push_str(&peer.to_string());
+    let proto = req
+        .headers()
+        .get(&X_FORWARDED_PROTO)
+        .filter(|v| matches!(v.as_bytes(), b"http" | b"https"))
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("http"));
+    (client, chain, proto)
+}
+
+/// Copies end-to-end headers: hop-by-hop ones (and those `Connection` names)
+/// are dropped, and so are the ones the gateway sets itself.
+fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
+    let named_by_connection: Vec<String> = from
+        .get_all(header::CONNECTION)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
+    for (name, value) in from {
+        let skip = is_hop_by_hop(name)
+            || named_by_connection.iter().any(|n| n == name.as_str())
+            || *name == header::HOST
+            || *name == header::CONTENT_LENGTH
+            || *name == header::AUTHORIZATION
+            || *name == header::FORWARDED
+            || *name == X_REQUEST_ID
+            || *name == TRACEPARENT
+            || *name == X_FORWARDED_FOR
+            || *name == X_FORWARDED_PROTO
+            || *name == X_FORWARDED_HOST;
+        if !skip {
+            to.append(name.clone(), value.clone());
+        }
+    }
+}
+
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    *name == header::CONNECTION
+        || *name == KEEP_ALIVE
+        || *name == PROXY_CONNECTION
+        || *name == header::PROXY_AUTHENTICATE
+        || *name == header::PROXY_AUTHORIZATION
+        || *name == header::TE
+        || *name == header::TRAILER
+        || *name == header::TRANSFER_ENCODING
+        || *name == header::UPGRADE
+}
+
+/// The request payload, cut off once it exceeds the route's limit.
+struct Limited {
+    inner: web::Payload,
+    left: u64,
+    overflow: Rc<Cell<bool>>,
+}
+
+impl Stream for Limited {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let n = chunk.len() as u64;
+                if n > self.left {
+                    self.overflow.set(true);
+                    return Poll::Ready(Some(Err(PayloadError::Overflow)));
+                }
+                self.left -= n;
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_and_gateway_headers_are_not_copied() {
+        let mut from = HeaderMap::new();
+        from.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, x-secret-hop"),
+        );
+        from.insert(
+            HeaderName::from_static("x-secret-hop"),
+            HeaderValue::from_static("1"),
+        );
+        from.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer copt_live_x"),
+        );
+        from.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        from.insert(X_FORWARDED_FOR.clone(), HeaderValue::from_static("6.6.6.6"));
+        let mut to = HeaderMap::new();
+        copy_headers(&from, &mut to);
+        assert_eq!(to.len(), 1, "{to:?}");
+        assert!(to.contains_key(header::ACCEPT));
+    }
+}

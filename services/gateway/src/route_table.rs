@@ -1,0 +1,277 @@
+//! The route table: Host + path → [`Route`] (upstream, product, dialect, auth
+//! mode, rate-limit classes, body limit, timeout), built once from
+//! [`RouteConfig`](crate::config::RouteConfig)s.
+//!
+//! Matching: the Host header (port and trailing dot removed, lowercased) must be
+//! one of the route's hosts exactly; among that host's paths the longest match
+//! wins, where a path ending in `/` matches its subtree and any other path only
+//! itself.
+
+use crate::config::{AuthMode, Config, RouteConfig};
+use actix_web::http::Method;
+use error_envelope::Dialect;
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+/// One resolved route.
+#[derive(Debug)]
+pub struct Route {
+    /// Position in the table (metrics index).
+    pub index: usize,
+    pub name: String,
+    /// Base URL without trailing slash.
+    pub upstream: String,
+    pub audience: String,
+    pub product: auth_core::Product,
+    pub dialect: Dialect,
+    pub auth: AuthMode,
+    pub read_class: String,
+    pub write_class: String,
+    pub body_limit: u64,
+    pub timeout: Duration,
+}
+
+impl Route {
+    /// The rate-limit route class of a request with `method`.
+    pub fn class(&self, method: &Method) -> &str {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            &self.read_class
+        } else {
+            &self.write_class
+        }
+    }
+
+    pub fn rpc_product(&self) -> rpc::auth::Product {
+        match self.product {
+            auth_core::Product::Admin => rpc::auth::Product::Admin,
+            auth_core::Product::Partner => rpc::auth::Product::Partner,
+            auth_core::Product::Generation => rpc::auth::Product::Generation,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PathEntry {
+    path: String,
+    subtree: bool,
+    route: usize,
+}
+
+/// Per host, its paths sorted longest first.
+#[derive(Debug)]
+pub struct RouteTable {
+    routes: Vec<Arc<Route>>,
+    hosts: HashMap<String, Vec<PathEntry>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    #[error(
+        "route {route}: unknown upstream {upstream:?} (a name from [upstreams] or an http(s):// URL)"
+    )]
+    Upstream { route: String, upstream: String },
+    #[error("route {route}: {message}")]
+    Invalid { route: String, message: String },
+}
+
+/// What a lookup found.
+pub enum Lookup<'a> {
+    Route(&'a Arc<Route>),
+    /// The host is known but no path matched; the dialect of its first route.
+    UnknownPath(Dialect),
+    UnknownHost,
+}
+
+impl RouteTable {
+    pub fn from_config(config: &Config) -> Result<Self, RouteError> {
+        let mut routes = Vec::new();
+        let mut hosts: HashMap<String, Vec<PathEntry>> = HashMap::new();
+        for (index, rc) in config.routes.iter().enumerate() {
+            let route = resolve(index, rc, config)?;
+            for host in &rc.hosts {
+                let entries = hosts.entry(normalize_host(host)).or_default();
+                for path in &rc.paths {
+                    if !path.starts_with('/') {
+                        return Err(RouteError::Invalid {
+                            route: rc.name.clone(),
+                            message: format!("path {path:?} must start with /"),
+                        });
+                    }
+                    entries.push(PathEntry {
+                        path: path.clone(),
+                        subtree: path.ends_with('/'),
+                        route: index,
+                    });
+                }
+            }
+            routes.push(Arc::new(route));
+        }
+        for entries in hosts.values_mut() {
+            entries.sort_by_key(|e| std::cmp::Reverse(e.path.len()));
+        }
+        Ok(Self { routes, hosts })
+    }
+
+    pub fn routes(&self) -> &[Arc<Route>] {
+        &self.routes
+    }
+
+    /// Finds the route of `host` (raw Host header) and `path`.
+    pub fn lookup(&self, host: &str, path: &str) -> Lookup<'_> {
+        let Some(entries) = self.hosts.get(&normalize_host(host)) else {
+            return Lookup::UnknownHost;
+        };
+        let hit = entries.iter().find(|e| {
+            if e.subtree {
+                path.starts_with(e.path.as_str())
+            } else {
+                path == e.path
+            }
+        });
+        match hit {
+            Some(e) => Lookup::Route(&self.routes[e.route]),
+            None => {
+                let dialect = entries
+                    .iter()
+                    .map(|e| e.route)
+                    .min()
+                    .map(|i| self.routes[i].dialect)
+                    .unwrap_or_default();
+                Lookup::UnknownPath(dialect)
+            }
+        }
+    }
+}
+
+fn resolve(index: usize, rc: &RouteConfig, config: &Config) -> Result<Route, RouteError> {
+    let upstream = config
+        .upstreams
+        .resolve(&rc.upstream)
+        .ok_or_else(|| RouteError::Upstream {
+            route: rc.name.clone(),
+            upstream: rc.upstream.clone(),
+        })?;
+    let product = rc.product.parse().map_err(|message| RouteError::Invalid {
+        route: rc.name.clone(),
+        message,
+    })?;
+    Ok(Route {
+        index,
+        name: rc.name.clone(),
+        upstream: upstream.trim_end_matches('/').to_owned(),
+        audience: rc.audience.clone(),
+        product,
+        dialect: rc.dialect,
+        auth: rc.auth,
+        read_class: rc.read_class.clone(),
+        write_class: rc.write_class.clone(),
+        body_limit: rc.body_limit_bytes,
+        timeout: Duration::from_millis(rc.timeout_ms),
+    })
+}
+
+/// `Gen.Localhost:8080` → `gen.localhost`; `[::1]:8080` → `[::1]`.
+pub fn normalize_host(raw: &str) -> String {
+    let raw = raw.trim();
+    let host = if raw.starts_with('[') {
+        raw.find(']').map_or(raw, |i| &raw[..=i])
+    } else {
+        raw.rsplit_once(':').map_or(raw, |(h, _)| h)
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// True when a path has `.`/`..` segments (also percent-encoded): refused so an
+/// upstream never resolves a path outside the prefix the route granted.
+pub fn has_dot_segments(path: &str) -> bool {
+    path.split('/').any(|seg| {
+        let lower = seg.to_ascii_lowercase().replace("%2e", ".");
+        lower == "." || lower == ".."
+    }) || path.to_ascii_lowercase().contains("%2f")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RouteTable {
+        RouteTable::from_config(&Config::default()).unwrap()
+    }
+
+    fn name(t: &RouteTable, host: &str, path: &str) -> Option<String> {
+        match t.lookup(host, path) {
+            Lookup::Route(r) => Some(r.name.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn hosts_and_paths_select_the_route() {
+        let t = table();
+        assert_eq!(
+            name(&t, "api.sumeru.systems", "/api/v1/customers").as_deref(),
+            Some("admin-api")
+        );
+        assert_eq!(
+            name(&t, "admin.localhost:8080", "/api/v1/orders/1").as_deref(),
+            Some("admin-api")
+        );
+        assert_eq!(
+            name(&t, "API.SUMIDATA.IO", "/api/partner/events").as_deref(),
+            Some("partner-api")
+        );
+        assert_eq!(
+            name(&t, "partner.localhost", "/sdk/ingest").as_deref(),
+            Some("partner-ingest")
+        );
+        assert_eq!(name(&t, "partner.localhost", "/sdk/ingest/x"), None);
+        assert_eq!(
+            name(&t, "www.sume.so", "/api/v1/openapi.json").as_deref(),
+            Some("generation-openapi")
+        );
+        assert_eq!(
+            name(&t, "gen.localhost", "/api/v1/images/generations").as_deref(),
+            Some("generation-create")
+        );
+        assert_eq!(
+            name(&t, "gen.localhost", "/api/v1/jobs").as_deref(),
+            Some("generation-api")
+        );
+        assert_eq!(name(&t, "gen.localhost", "/api/partner/events"), None);
+        assert!(matches!(
+            t.lookup("evil.example", "/api/v1/"),
+            Lookup::UnknownHost
+        ));
+        assert!(matches!(
+            t.lookup("gen.localhost", "/nope"),
+            Lookup::UnknownPath(Dialect::Generation)
+        ));
+    }
+
+    #[test]
+    fn classes_follow_the_method() {
+        let t = table();
+        let Lookup::Route(r) = t.lookup("gen.localhost", "/api/v1/images/generations") else {
+            panic!()
+        };
+        assert_eq!(r.class(&Method::POST), "generate");
+        let Lookup::Route(r) = t.lookup("gen.localhost", "/api/v1/jobs") else {
+            panic!()
+        };
+        assert_eq!(r.class(&Method::GET), "read");
+        assert_eq!(r.class(&Method::DELETE), "write");
+    }
+
+    #[test]
+    fn dot_segments_are_detected() {
+        assert!(has_dot_segments("/api/v1/../admin"));
+        assert!(has_dot_segments("/api/v1/%2E%2e/admin"));
+        assert!(has_dot_segments("/api/v1/a%2fb"));
+        assert!(!has_dot_segments("/api/v1/files/a.b..c"));
+    }
+
+    #[test]
+    fn ports_and_ipv6_are_stripped() {
+        assert_eq!(normalize_host("[::1]:8080"), "[::1]");
+        assert_eq!(normalize_host("www.sume.so."), "www.sume.so");
+    }
+}

@@ -1,0 +1,214 @@
+//! Errors the gateway answers itself, each in the route's dialect with the
+//! body's request id equal to `X-Request-Id`.
+
+use crate::support::{Gateway, Platform, TIGHT_LIMIT, TIGHT_TIER, assert_error};
+use futures_util::stream;
+use testkit::process::free_port;
+
+#[tokio::test]
+async fn refused_credentials_are_401_with_www_authenticate() {
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let partner = p.mint("partner", &["read"], "starter").await;
+    let unknown = auth_core::key::generate(auth_core::Product::Admin, auth_core::key::KeyEnv::Live);
+    let cases = [
+        (gw.get("admin.localhost", "/api/v1/customers"), false),
+        (
+            gw.get("admin.localhost", "/api/v1/customers")
+                .header("authorization", "Basic YTpi"),
+            false,
+        ),
+        (
+            gw.get("admin.localhost", "/api/v1/customers")
+                .bearer_auth("copt_live_tooshort"),
+            false,
+        ),
+        (
+            gw.get("admin.localhost", "/api/v1/customers")
+                .bearer_auth(&unknown),
+            false,
+        ),
+        // A valid key of another product.
+        (
+            gw.get("admin.localhost", "/api/v1/customers")
+                .bearer_auth(&partner.key),
+            false,
+        ),
+        (gw.get("gen.localhost", "/api/v1/me"), true),
+    ];
+    for (req, generation) in cases {
+        let res = req.send().await.unwrap();
+        let (_, headers) = assert_error(res, 401, "invalid_token", generation).await;
+        assert!(
+            headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_before_or_while_streaming() {
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let key = p.mint("generation", &["read", "generate"], "starter").await;
+    let limit = 2 * 1024 * 1024;
+    // Content-Length over the limit: refused up front.
+    let res = gw
+        .post("gen.localhost", "/api/v1/images/generations")
+        .bearer_auth(&key.key)
+        .body(vec![b'a'; limit + 1])
+        .send()
+        .await
+        .unwrap();
+    let (body, _) = assert_error(res, 413, "payload_too_large", true).await;
+    assert_eq!(body["error"]["details"]["limit_bytes"], limit);
+    // A chunked body without Content-Length: cut off once it exceeds the limit.
+    let chunks = (0..40).map(|_| Ok::<_, std::io::Error>(vec![b'a'; 64 * 1024]));
+    let res = gw
+        .post("gen.localhost", "/api/v1/images/generations")
+        .bearer_auth(&key.key)
+        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 413, "payload_too_large", true).await;
+    // Under the limit, chunked, passes whole.
+    let chunks = (0..8).map(|_| Ok::<_, std::io::Error>(vec![b'a'; 64 * 1024]));
+    let res = gw
+        .post("gen.localhost", "/api/v1/images/generations")
+        .bearer_auth(&key.key)
+        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let echo: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(echo["body_length"], 8 * 64 * 1024);
+}
+
+#[tokio::test]
+async fn over_the_limit_is_429_with_retry_after_and_headers() {
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let key = p.mint("admin", &["customers:read"], TIGHT_TIER).await;
+    for i in 0..TIGHT_LIMIT {
+        let res = gw
+            .get("admin.localhost", "/api/v1/customers")
+            .bearer_auth(&key.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "request {i}");
+        assert_eq!(
+            res.headers()["x-ratelimit-limit"],
+            TIGHT_LIMIT.to_string().as_str()
+        );
+        assert_eq!(
+            res.headers()["x-ratelimit-remaining"],
+            (TIGHT_LIMIT - 1 - i).to_string().as_str()
+        );
+    }
+    let res = gw
+        .get("admin.localhost", "/api/v1/customers")
+        .bearer_auth(&key.key)
+        .send()
+        .await
+        .unwrap();
+    let (_, h) = assert_error(res, 429, "rate_limited", false).await;
+    let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0);
+    assert_eq!(h["x-ratelimit-remaining"], "0");
+    assert!(h["ratelimit"].to_str().unwrap().contains(";r=0;"));
+}
+
+#[tokio::test]
+async fn upstream_down_is_503_and_slow_upstream_is_504() {
+    let p = Platform::start().await;
+    let mut config = p.config();
+    config.upstreams.generation_api = format!("http://127.0.0.1:{}", free_port());
+    for route in &mut config.routes {
+        if route.name == "admin-api" {
+            route.timeout_ms = 500;
+        }
+    }
+    let gw = Gateway::start(config).await;
+    let gen_key = p.mint("generation", &["read"], "starter").await;
+    let res = gw
+        .get("gen.localhost", "/api/v1/jobs")
+        .bearer_auth(&gen_key.key)
+        .send()
+        .await
+        .unwrap();
+    let (_, h) = assert_error(res, 503, "upstream_unavailable", true).await;
+    assert!(
+        h.contains_key("x-ratelimit-limit"),
+        "rate-limit headers on upstream errors too"
+    );
+
+    let admin = p.mint("admin", &["customers:read"], "starter").await;
+    let res = gw
+        .get("admin.localhost", "/api/v1/slow")
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    let (_, h) = assert_error(res, 504, "upstream_timeout", false).await;
+    assert!(h.contains_key("x-ratelimit-remaining"));
+
+    let metrics = testkit::http()
+        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("gateway_upstream_errors_total{route=\"admin-api\",kind=\"timeout\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "gateway_upstream_errors_total{route=\"generation-api\",kind=\"unavailable\"} 1"
+    ));
+    assert!(metrics.contains("gateway_requests_total{route=\"admin-api\",status=\"504\"} 1"));
+}
+
+#[tokio::test]
+async fn when_auth_is_down_cached_keys_work_and_unknown_keys_get_503() {
+    let mut p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let cached = p.mint("admin", &["customers:read"], "starter").await;
+    let other = p.mint("admin", &["customers:read"], "starter").await;
+    let res = gw
+        .get("admin.localhost", "/api/v1/customers")
+        .bearer_auth(&cached.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    p.auth.terminate(std::time::Duration::from_secs(10));
+    let res = gw
+        .get("admin.localhost", "/api/v1/customers")
+        .bearer_auth(&cached.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a cached principal keeps working");
+    let res = gw
+        .get("admin.localhost", "/api/v1/customers")
+        .bearer_auth(&other.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 503, "upstream_unavailable", false).await;
+
+    let ready = testkit::http()
+        .get(format!("http://127.0.0.1:{}/readyz", gw.internal_port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+}

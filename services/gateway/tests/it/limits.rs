@@ -1,0 +1,97 @@
+//! Rate limiting across gateway instances, and the fail policy when ratelimit is down.
+
+use crate::support::{Gateway, Platform, TIGHT_LIMIT, TIGHT_TIER, assert_error};
+use gateway::FailPolicy;
+
+#[tokio::test]
+async fn the_limit_is_exact_across_two_gateways() {
+    let p = Platform::start().await;
+    let a = Gateway::start(p.config()).await;
+    let b = Gateway::start(p.config()).await;
+    let key = p.mint("partner", &["read"], TIGHT_TIER).await;
+    let mut requests = Vec::new();
+    for i in 0..(TIGHT_LIMIT * 4) {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        requests.push(
+            gw.get("partner.localhost", "/api/partner/events")
+                .bearer_auth(&key.key)
+                .send(),
+        );
+    }
+    let results = futures_util::future::join_all(requests).await;
+    let statuses: Vec<u16> = results
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    let passed = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        (passed, refused),
+        (TIGHT_LIMIT, TIGHT_LIMIT * 3),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn ingest_is_limited_by_client_ip() {
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let res = gw
+        .post("partner.localhost", "/sdk/ingest")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let policy = res.headers()["ratelimit-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains("anonymous") && policy.contains("ingest"),
+        "{policy}"
+    );
+}
+
+#[tokio::test]
+async fn ratelimit_down_fails_open_by_default_and_closed_when_configured() {
+    let mut p = Platform::start().await;
+    let open = Gateway::start(p.config()).await;
+    let mut closed_config = p.config();
+    closed_config.ratelimit_fail_policy = FailPolicy::Closed;
+    let closed = Gateway::start(closed_config).await;
+    let key = p.mint("admin", &["customers:read"], "starter").await;
+    drop(p.ratelimit.take());
+
+    let res = open
+        .get("admin.localhost", "/api/v1/customers")
+        .bearer_auth(&key.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        !res.headers().contains_key("x-ratelimit-limit"),
+        "no headers without a decision"
+    );
+    let res = closed
+        .get("admin.localhost", "/api/v1/customers")
+        .bearer_auth(&key.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 503, "service_unavailable", false).await;
+
+    let metrics = testkit::http()
+        .get(format!("http://127.0.0.1:{}/metrics", open.internal_port))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("gateway_ratelimit_failures_total{outcome=\"allowed\"} 1"),
+        "{metrics}"
+    );
+}
