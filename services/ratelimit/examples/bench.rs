@@ -10,7 +10,7 @@
 
 use clap::Parser;
 use hdrhistogram::Histogram;
-use ratelimit_service::{Application, config::Config, gcra, limiter::redis_manager};
+use ratelimit_service::{Application, config::Config, gcra, store::RedisConn};
 use rpc::ratelimit::{Descriptor, RateLimitRequest, rate_limit_client::RateLimitClient};
 use std::time::{Duration, Instant};
 
@@ -180,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
     .await;
 
     // 2. The same Lua script, called directly (same keys, arguments and concurrency).
-    let con = redis_manager(&args.redis_url)?;
+    let con = RedisConn::open(&args.redis_url, false)?;
     let script = std::sync::Arc::new(redis::Script::new(gcra::LUA));
     let (a, p, pol) = (args.clone(), prefix.clone(), policy.clone());
     let day = {

@@ -20,6 +20,8 @@ pub struct Config {
     pub http_listen: String,
     /// Redis URL; may carry a password, so it is a secret and never logged.
     pub redis_url: Secret,
+    /// Use the Redis Cluster client; `redis_url` is then a comma-separated list of seed nodes.
+    pub redis_cluster: bool,
     /// Key namespace: every key starts with `<prefix>:` (tests use a unique one).
     pub prefix: String,
     /// Upper bound of one decision's wait for Redis, in milliseconds.
@@ -55,6 +57,7 @@ impl Default for Config {
             grpc_listen: "127.0.0.1:50052".into(),
             http_listen: "127.0.0.1:8182".into(),
             redis_url: Secret::new("redis://127.0.0.1:6379"),
+            redis_cluster: false,
             prefix: "rl".into(),
             timeout_ms: 50,
             failure_policy: FailurePolicy::FailOpen,

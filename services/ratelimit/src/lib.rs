@@ -13,6 +13,7 @@ pub mod limiter;
 pub mod metrics;
 pub mod policy;
 mod routes;
+pub mod store;
 
 use crate::{config::Config, limiter::Limiter, metrics::Metrics, policy::PolicyTable};
 use actix_web::{App, HttpServer, web};

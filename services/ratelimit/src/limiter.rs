@@ -19,7 +19,7 @@ use crate::fallback::{Fallback, now_us};
 use crate::gcra::{self, RawDecision};
 use crate::metrics::{FallbackReason, Metrics, Outcome, Source};
 use crate::policy::{Policy, PolicyError, PolicyTable};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use crate::store::RedisConn;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -83,7 +83,7 @@ pub enum BuildError {
 }
 
 pub struct Limiter {
-    redis: ConnectionManager,
+    redis: RedisConn,
     script: redis::Script,
     policies: PolicyTable,
     fallback: Fallback,
@@ -108,19 +108,6 @@ impl std::fmt::Debug for Limiter {
             .field("failure_policy", &self.failure_policy)
             .finish_non_exhaustive()
     }
-}
-
-/// A Redis connection manager that connects lazily and reconnects in the background
-/// (never fails at start-up, so the service starts even while Redis is down).
-pub fn redis_manager(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
-    let cfg = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(1)))
-        .set_response_timeout(Some(Duration::from_secs(2)))
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_secs(1))
-        .set_number_of_retries(2);
-    ConnectionManager::new_lazy_with_config(client, cfg)
 }
 
 fn day_and_month(day: Option<time::Date>) -> (String, String) {
@@ -154,7 +141,7 @@ impl Limiter {
         policies: PolicyTable,
     ) -> Result<Self, BuildError> {
         Ok(Self {
-            redis: redis_manager(config.redis_url.expose())?,
+            redis: RedisConn::open(config.redis_url.expose(), config.redis_cluster)?,
             script: redis::Script::new(gcra::LUA),
             policies,
             fallback: Fallback::new(config.fallback_max_entries),

@@ -2,6 +2,7 @@
 //! Redis: `REDIS_URL` (default 127.0.0.1:6379) with a unique key prefix per test; the
 //! Redis-outage tests start a private `redis-server` on a free port instead.
 
+mod cluster;
 mod decisions;
 mod helpers;
 mod redis_down;

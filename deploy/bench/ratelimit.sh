@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Benchmark of ratelimit-service decisions against real Redis (release build).
+#
+# Prints decisions/s and p50/p99 for (1) the gRPC API of an in-process server and
+# (2) the same Lua script called directly, at the same concurrency, plus their ratio
+# (the service's own overhead). Bounded: 2 × (1 s warm-up + BENCH_SECS) of load.
+#
+#   deploy/bench/ratelimit.sh                 # REDIS_URL or redis://127.0.0.1:6379
+#   BENCH_CONCURRENCY=64 BENCH_SECS=15 deploy/bench/ratelimit.sh
+#
+# If no Redis answers at REDIS_URL, a private redis-server (no persistence) is started
+# on a free port for the run (installed from Debian's redis-server package if missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CONCURRENCY="${BENCH_CONCURRENCY:-32}"
+SECS="${BENCH_SECS:-10}"
+SUBJECTS="${BENCH_SUBJECTS:-10000}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+
+command -v redis-cli >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+
+private_pid=""
+cleanup() { [ -n "$private_pid" ] && kill "$private_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+  private_pid=$!
+  export REDIS_URL="redis://127.0.0.1:$port"
+  for _ in $(seq 50); do redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "no Redis at the given URL: started a private one at $REDIS_URL"
+fi
+
+cargo build --release -p ratelimit-service --example bench --quiet
+echo "machine: $(nproc) cores; redis $(redis-cli -u "$REDIS_URL" info server | awk -F: '/^redis_version/{print $2}' | tr -d '\r')"
+RUST_LOG=warn "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/bench" \
+  --concurrency "$CONCURRENCY" --secs "$SECS" --subjects "$SUBJECTS" --redis-url "$REDIS_URL"
