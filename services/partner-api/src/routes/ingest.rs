@@ -1,0 +1,49 @@
+//! `POST /sdk/ingest`: no bearer; the project comes from `projectId` in the body.
+
+use crate::{AppState, ingest};
+use actix_web::{HttpResponse, http::StatusCode, web};
+use error_envelope::{ApiError, codes};
+use time::OffsetDateTime;
+
+pub async fn ingest(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let received_at = OffsetDateTime::now_utc();
+    let limits = &state.config.ingest;
+    if body.len() > limits.max_body_bytes {
+        return Err(ApiError::payload_too_large(limits.max_body_bytes));
+    }
+    let body: ingest::IngestBody = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::VALIDATION_FAILED,
+                format!("invalid batch: {e}"),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_JSON,
+                format!("invalid JSON: {e}"),
+            )
+        }
+    })?;
+    ingest::check_envelope(&body, limits)?;
+    let sent_at = ingest::sent_at(&body)?;
+    let Some(project) = state
+        .projects
+        .resolve(&state.pool, &body.project_id)
+        .await?
+    else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_project",
+            "projectId is not a valid project",
+        ));
+    };
+    let clock = ingest::Clock::new(received_at, sent_at, limits.future_tolerance_secs);
+    let mut conn = db::conn(&state.pool).await?;
+    let res = ingest::store(&mut conn, &state.partitions, project, body, clock, limits).await?;
+    Ok(HttpResponse::Ok().json(res))
+}
