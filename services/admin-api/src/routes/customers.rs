@@ -1,0 +1,146 @@
+//! `GET /api/v1/customers[/{customer_id}]` (customers:read), `PATCH /api/v1/customers/{customer_id}`
+//! (customers:write), and the relationship `GET /api/v1/customers/{customer_id}/orders` (orders:read).
+
+use crate::{
+    AppState,
+    body::Attributes,
+    ids,
+    listing::{self, fetch_one},
+    models::{
+        customers::{CustomerRow, SPEC, STAGES},
+        orders::{self, OrderRow},
+    },
+    views::{Render, Single},
+    writes::{self, Val},
+};
+use actix_web::{HttpRequest, HttpResponse, web};
+use auth_core::{
+    extract::Scoped,
+    scopes::{CustomersRead, CustomersWrite, OrdersRead},
+};
+use error_envelope::ApiError;
+use idempotency::Reply;
+
+/// Attributes computed from orders or fixed at creation.
+pub const READ_ONLY: &[&str] = &[
+    "total_spent",
+    "orders_count",
+    "last_order_at",
+    "currency",
+    "created_at",
+    "updated_at",
+];
+
+pub async fn list(
+    auth: Scoped<CustomersRead>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    super::list::<CustomerRow>(&state, &req, auth.principal().tenant_id, &SPEC, &[]).await
+}
+
+pub async fn get(
+    auth: Scoped<CustomersRead>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    super::get::<CustomerRow>(
+        &state,
+        &req,
+        auth.principal().tenant_id,
+        &SPEC,
+        ids::CUSTOMER,
+        &id,
+    )
+    .await
+}
+
+pub async fn orders(
+    auth: Scoped<OrdersRead>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = auth.principal().tenant_id;
+    let id = id.into_inner();
+    {
+        let mut conn = db::conn(&state.pool).await?;
+        if !id.starts_with(ids::CUSTOMER) || !listing::exists(&mut conn, &SPEC, tenant, &id).await?
+        {
+            return Err(ApiError::not_found("customer"));
+        }
+    }
+    super::list::<OrderRow>(
+        &state,
+        &req,
+        tenant,
+        &orders::SPEC,
+        &[("customer_id = ?", id)],
+    )
+    .await
+}
+
+/// The writable attributes of a customer, as column assignments.
+fn changes(body: &[u8]) -> Result<Vec<(&'static str, Val)>, ApiError> {
+    let mut a = Attributes::parse(body)?;
+    let mut sets = Vec::new();
+    if let Some(v) = a.email("email")? {
+        sets.push(("email", Val::Text(Some(v))));
+    }
+    for name in ["first_name", "last_name"] {
+        if let Some(v) = a.nullable_string(name, 100)? {
+            sets.push((name, Val::Text(v)));
+        }
+    }
+    if let Some(v) = a.nullable_string("phone", 32)? {
+        sets.push(("phone", Val::Text(v)));
+    }
+    if let Some(v) = a.nullable_string("country", 2)? {
+        sets.push(("country", Val::Text(v.map(|c| c.to_uppercase()))));
+    }
+    if let Some(v) = a.nullable_string("note", 2000)? {
+        sets.push(("note", Val::Text(v)));
+    }
+    if let Some(v) = a.enumeration("lifecycle_stage", STAGES)? {
+        sets.push(("lifecycle_stage", Val::Text(Some(v))));
+    }
+    if let Some(v) = a.tags("tags")? {
+        sets.push(("tags", Val::Tags(v)));
+    }
+    if let Some(v) = a.boolean("accepts_marketing")? {
+        sets.push(("accepts_marketing", Val::Bool(v)));
+    }
+    a.finish(READ_ONLY)?;
+    Ok(sets)
+}
+
+pub async fn update(
+    auth: Scoped<CustomersWrite>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = auth.principal().tenant_id;
+    let id = id.into_inner();
+    let sets = changes(&body)?;
+    super::write(&state, &req, tenant, &body, move |conn| {
+        Box::pin(async move {
+            if !id.starts_with(ids::CUSTOMER) {
+                return Err(ApiError::not_found("customer"));
+            }
+            if !sets.is_empty() {
+                let n = writes::update(conn, "customers", tenant, &id, sets)
+                    .await
+                    .map_err(super::write_error("customer", "email"))?;
+                if n == 0 {
+                    return Err(ApiError::not_found("customer"));
+                }
+            }
+            let row: CustomerRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            Reply::ok(&Single { data: row.render() })
+        })
+    })
+    .await
+}

@@ -1,0 +1,82 @@
+//! Attribution and touchpoint resource objects.
+
+use super::{Render, ResourceObject, to_one, to_one_opt};
+use crate::{
+    models::attribution::{AttributionRow, TouchpointRow},
+    money::Money,
+};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+#[derive(Debug, Serialize)]
+pub struct AttributionAttributes {
+    pub model: String,
+    pub channel: String,
+    pub revenue: Money,
+    #[serde(with = "crate::time_fmt::utc")]
+    pub converted_at: OffsetDateTime,
+    pub touchpoints_count: usize,
+}
+
+impl Render for AttributionRow {
+    type Attributes = AttributionAttributes;
+    fn render(self) -> ResourceObject<AttributionAttributes> {
+        let touchpoints: Vec<_> = self
+            .touchpoint_ids
+            .iter()
+            .map(|id| json!({"type": "touchpoint", "id": id}))
+            .collect();
+        ResourceObject {
+            kind: "attribution",
+            relationships: Some(json!({
+                "order": to_one("order", &self.order_id, "orders"),
+                "customer": to_one("customer", &self.customer_id, "customers"),
+                "campaign": to_one_opt("campaign", self.campaign_id.as_deref(), "campaigns"),
+                "touchpoints": { "data": touchpoints },
+            })),
+            attributes: AttributionAttributes {
+                model: self.model,
+                channel: self.channel,
+                revenue: Money(self.revenue_cents),
+                converted_at: self.converted_at,
+                touchpoints_count: self.touchpoint_ids.len(),
+            },
+            id: self.id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TouchpointAttributes {
+    pub position: i32,
+    pub channel: String,
+    pub source: String,
+    pub medium: String,
+    /// Share of the conversion credited to this touchpoint (0–1).
+    pub credit: f64,
+    #[serde(with = "crate::time_fmt::utc")]
+    pub occurred_at: OffsetDateTime,
+}
+
+impl Render for TouchpointRow {
+    type Attributes = TouchpointAttributes;
+    fn render(self) -> ResourceObject<TouchpointAttributes> {
+        ResourceObject {
+            kind: "touchpoint",
+            relationships: Some(json!({
+                "attribution": { "data": { "type": "attribution", "id": self.attribution_id } },
+                "campaign": to_one_opt("campaign", self.campaign_id.as_deref(), "campaigns"),
+            })),
+            attributes: TouchpointAttributes {
+                position: self.position,
+                channel: self.channel,
+                source: self.source,
+                medium: self.medium,
+                credit: self.credit,
+                occurred_at: self.occurred_at,
+            },
+            id: self.id,
+        }
+    }
+}
