@@ -1,0 +1,241 @@
+//! Starts the real platform — auth, ratelimit, admin-api, partner-api and the
+//! gateway, each its own process with its own fresh database — and provisions
+//! tenants and keys with `authctl`, exactly as an operator would.
+
+use serde_json::Value;
+use std::process::Command;
+use testkit::process::{ServiceProcess, binary, free_port};
+
+pub struct Platform {
+    pub gateway: String,
+    pub gateway_internal: String,
+    pub auth_http: String,
+    pub admin_db: String,
+    pub partner_db: String,
+    pub http: testkit::reqwest::Client,
+    // Dropped (killed) in reverse order of start.
+    _processes: Vec<ServiceProcess>,
+}
+
+async fn fresh_empty_database(label: &str) -> String {
+    let name = format!("t_{label}_{}", testkit::unique(""));
+    let url = db::with_database(&testkit::pg_url(), &name).expect("database url");
+    db::create_database_if_missing(&url)
+        .await
+        .expect("create database");
+    url
+}
+
+impl Platform {
+    pub async fn start() -> Self {
+        let redis = testkit::redis_url();
+        let namespace = testkit::unique("bb");
+        let channel = format!("auth:revocations:{namespace}");
+        let (auth_http, auth_grpc) = (free_port(), free_port());
+        let (rl_grpc, rl_http) = (free_port(), free_port());
+        let (admin, partner) = (free_port(), free_port());
+        let (gw, gw_internal) = (free_port(), free_port());
+        let auth_db = fresh_empty_database("bbauth").await;
+        let admin_db = fresh_empty_database("bbadmin").await;
+        let partner_db = fresh_empty_database("bbpartner").await;
+        let jwks = format!("http://127.0.0.1:{auth_http}/.well-known/jwks.json");
+
+        let mut processes = Vec::new();
+        processes.push(
+            ServiceProcess::spawn(
+                "auth-service",
+                &["serve"],
+                &[
+                    ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{auth_http}")),
+                    ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{auth_grpc}")),
+                    ("AUTH__DATABASE_URL", auth_db),
+                    ("AUTH__REDIS_URL", redis.clone()),
+                    ("AUTH__REVOCATION_CHANNEL", channel.clone()),
+                ],
+                &format!("http://127.0.0.1:{auth_http}/readyz"),
+            )
+            .await,
+        );
+        processes.push(
+            ServiceProcess::spawn(
+                "ratelimit-service",
+                &["serve"],
+                &[
+                    ("RATELIMIT__GRPC_LISTEN", format!("127.0.0.1:{rl_grpc}")),
+                    ("RATELIMIT__HTTP_LISTEN", format!("127.0.0.1:{rl_http}")),
+                    ("RATELIMIT__REDIS_URL", redis.clone()),
+                    ("RATELIMIT__PREFIX", format!("{namespace}:")),
+                ],
+                &format!("http://127.0.0.1:{rl_http}/readyz"),
+            )
+            .await,
+        );
+        processes.push(
+            ServiceProcess::spawn(
+                "admin-api",
+                &["serve"],
+                &[
+                    ("ADMIN_API__LISTEN", format!("127.0.0.1:{admin}")),
+                    ("ADMIN_API__DATABASE_URL", admin_db.clone()),
+                    ("ADMIN_API__JWKS_URL", jwks.clone()),
+                    (
+                        "ADMIN_API__RATELIMIT_URL",
+                        format!("http://127.0.0.1:{rl_grpc}"),
+                    ),
+                ],
+                &format!("http://127.0.0.1:{admin}/readyz"),
+            )
+            .await,
+        );
+        processes.push(
+            ServiceProcess::spawn(
+                "partner-api",
+                &["serve"],
+                &[
+                    ("PARTNER_API__LISTEN", format!("127.0.0.1:{partner}")),
+                    ("PARTNER_API__DATABASE_URL", partner_db.clone()),
+                    ("PARTNER_API__JWKS_URL", jwks.clone()),
+                    (
+                        "PARTNER_API__AUTH_GRPC_URL",
+                        format!("http://127.0.0.1:{auth_grpc}"),
+                    ),
+                ],
+                &format!("http://127.0.0.1:{partner}/readyz"),
+            )
+            .await,
+        );
+        processes.push(
+            ServiceProcess::spawn(
+                "gateway",
+                &["serve"],
+                &[
+                    ("GATEWAY__LISTEN", format!("127.0.0.1:{gw}")),
+                    (
+                        "GATEWAY__INTERNAL_LISTEN",
+                        format!("127.0.0.1:{gw_internal}"),
+                    ),
+                    (
+                        "GATEWAY__AUTH_GRPC_URL",
+                        format!("http://127.0.0.1:{auth_grpc}"),
+                    ),
+                    (
+                        "GATEWAY__RATELIMIT_GRPC_URL",
+                        format!("http://127.0.0.1:{rl_grpc}"),
+                    ),
+                    ("GATEWAY__REDIS_URL", redis.clone()),
+                    ("GATEWAY__REVOCATION_CHANNEL", channel),
+                    (
+                        "GATEWAY__UPSTREAMS__ADMIN_API",
+                        format!("http://127.0.0.1:{admin}"),
+                    ),
+                    (
+                        "GATEWAY__UPSTREAMS__PARTNER_API",
+                        format!("http://127.0.0.1:{partner}"),
+                    ),
+                ],
+                &format!("http://127.0.0.1:{gw_internal}/readyz"),
+            )
+            .await,
+        );
+        Self {
+            gateway: format!("http://127.0.0.1:{gw}"),
+            gateway_internal: format!("http://127.0.0.1:{gw_internal}"),
+            auth_http: format!("http://127.0.0.1:{auth_http}"),
+            admin_db,
+            partner_db,
+            http: testkit::http(),
+            _processes: processes,
+        }
+    }
+
+    /// Runs `authctl --json <args>` against this platform's auth service.
+    pub fn authctl(&self, args: &[&str]) -> Value {
+        let out = Command::new(binary("authctl"))
+            .args(["--url", &self.auth_http, "--json"])
+            .args(args)
+            .output()
+            .expect("run authctl");
+        assert!(
+            out.status.success(),
+            "authctl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("authctl --json prints JSON")
+    }
+
+    /// A tenant of `product` and a key with `scopes`; returns (tenant, key).
+    pub fn tenant_with_key(&self, product: &str, scopes: &str, tier: &str) -> (Value, String) {
+        let tenant = self.authctl(&["tenant", "create", "--product", product, "--name", "bb"]);
+        let id = tenant["id"].as_str().expect("tenant id").to_owned();
+        let mut args = vec![
+            "key", "mint", "--tenant", &id, "--name", "bb", "--scopes", scopes,
+        ];
+        args.extend(["--tier", tier]);
+        let key = self.authctl(&args);
+        (
+            tenant,
+            key["key"].as_str().expect("plaintext key").to_owned(),
+        )
+    }
+
+    /// Runs `<bin> seed …` with the service's database.
+    pub fn seed(&self, bin: &str, env: (&str, &str), args: &[&str]) {
+        let out = Command::new(binary(bin))
+            .arg("seed")
+            .args(args)
+            .env(env.0, env.1)
+            .output()
+            .expect("run seed");
+        assert!(
+            out.status.success(),
+            "{bin} seed failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// GET through the gateway with a Host header.
+    pub fn get(
+        &self,
+        host: &str,
+        path_and_query: &str,
+        key: Option<&str>,
+    ) -> testkit::reqwest::RequestBuilder {
+        let mut req = self
+            .http
+            .get(format!("{}{path_and_query}", self.gateway))
+            .header("host", host);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        req
+    }
+
+    pub fn request(
+        &self,
+        method: testkit::reqwest::Method,
+        host: &str,
+        path_and_query: &str,
+        key: Option<&str>,
+    ) -> testkit::reqwest::RequestBuilder {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path_and_query}", self.gateway))
+            .header("host", host);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        req
+    }
+}
+
+/// Status, headers and JSON body of a response.
+pub async fn json(
+    res: testkit::reqwest::Response,
+) -> (u16, testkit::reqwest::header::HeaderMap, Value) {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, headers, body)
+}
