@@ -33,6 +33,6 @@ if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
 fi
 
 cargo build --release -p ratelimit-service --example bench --quiet
-echo "machine: $(nproc) cores; redis $(redis-cli -u "$REDIS_URL" info server | awk -F: '/^redis_version/{print $2}' | tr -d '\r')"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these cores); redis $(redis-cli -u "$REDIS_URL" info server | awk -F: '/^redis_version/{print $2}' | tr -d '\r')"
 RUST_LOG=warn "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/bench" \
   --concurrency "$CONCURRENCY" --secs "$SECS" --subjects "$SUBJECTS" --redis-url "$REDIS_URL"

@@ -66,8 +66,10 @@ pub struct PolicyTable {
     tiers: BTreeMap<String, Tier>,
     classes: BTreeMap<String, RouteClass>,
     default_tier: String,
-    /// Every (tier, class) policy, precomputed.
-    resolved: BTreeMap<(String, String), Policy>,
+    /// Every (tier, class) policy, precomputed: index `tier_index * classes.len() + class_index`.
+    resolved: Vec<Policy>,
+    /// Index of each class name in `resolved`'s rows.
+    class_index: BTreeMap<String, usize>,
     tier_names: Vec<String>,
 }
 
@@ -193,7 +195,12 @@ impl PolicyTable {
         );
 
         let tier_names: Vec<String> = tiers.keys().cloned().collect();
-        let mut resolved = BTreeMap::new();
+        let class_index: BTreeMap<String, usize> = classes
+            .keys()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
+        let mut resolved = Vec::with_capacity(tiers.len() * classes.len());
         for (tier_index, (tname, t)) in tiers.iter().enumerate() {
             for (cname, c) in &classes {
                 let explicit = c.tiers.get(tname);
@@ -219,7 +226,7 @@ impl PolicyTable {
                     shadow: t.shadow,
                     tier_index,
                 };
-                resolved.insert((tname.clone(), cname.clone()), policy);
+                resolved.push(policy);
             }
         }
         Ok(Self {
@@ -227,6 +234,7 @@ impl PolicyTable {
             classes,
             default_tier,
             resolved,
+            class_index,
             tier_names,
         })
     }
@@ -236,7 +244,12 @@ impl PolicyTable {
     pub fn resolve(&self, tier: &str, class: &str) -> &Policy {
         let tier = lookup(&self.tiers, tier).unwrap_or(self.default_tier.as_str());
         let class = lookup(&self.classes, class).unwrap_or(DEFAULT_CLASS);
-        match self.resolved.get(&(tier.to_owned(), class.to_owned())) {
+        let t = self
+            .tier_names
+            .binary_search_by(|n| n.as_str().cmp(tier))
+            .unwrap_or(0);
+        let c = self.class_index.get(class).copied().unwrap_or(0);
+        match self.resolved.get(t * self.class_index.len() + c) {
             Some(p) => p,
             None => unreachable!("every (tier, class) pair is resolved at build time"),
         }
@@ -249,7 +262,7 @@ impl PolicyTable {
 
     /// Every resolved policy (for the README table and start-up log).
     pub fn policies(&self) -> impl Iterator<Item = &Policy> {
-        self.resolved.values()
+        self.resolved.iter()
     }
 }
 
