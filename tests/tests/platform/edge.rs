@@ -88,6 +88,17 @@ async fn edge_errors_scopes_and_revocation() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["x-request-id"], "req_blackbox_0001");
 
+    // The internal port serves Prometheus metrics that saw these requests.
+    let metrics = p
+        .http
+        .get(format!("{}/metrics", p.gateway_internal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("# TYPE"), "{text}");
+
     // Revocation takes effect within a second.
     let keys = p.authctl(&["key", "list"]);
     let listed = keys
