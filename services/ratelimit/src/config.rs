@@ -125,3 +125,44 @@ pub struct LimitOverlay {
     pub window_seconds: Option<u32>,
     pub burst: Option<u32>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyTable;
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail's closure returns figment::Error"
+    )]
+    fn environment_overlays_reach_the_policy_table() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("RATELIMIT__FAILURE_POLICY", "fail_closed");
+            jail.set_env("RATELIMIT__TIMEOUT_MS", "20");
+            jail.set_env("RATELIMIT__TIERS__FREE__LIMIT", "100");
+            jail.set_env("RATELIMIT__TIERS__TRIAL__SHADOW", "true");
+            jail.set_env(
+                "RATELIMIT__ROUTE_CLASSES__GENERATE__TIERS__ENTERPRISE__LIMIT",
+                "3000",
+            );
+            let c: Config = service_config::load("RATELIMIT").map_err(|e| e.to_string())?;
+            assert_eq!(
+                (c.failure_policy, c.timeout_ms, c.prefix.as_str()),
+                (FailurePolicy::FailClosed, 20, "rl")
+            );
+            let t = PolicyTable::from_config(&c).map_err(|e| e.to_string())?;
+            let free = t.resolve("free", "read");
+            assert_eq!((free.limit, free.burst), (100, 10));
+            let trial = t.resolve("trial", "read");
+            assert!(trial.shadow);
+            assert_eq!(
+                trial.limit, 100,
+                "a new tier starts from the default tier's values"
+            );
+            assert_eq!(t.resolve("enterprise", "generate").limit, 3000);
+            assert_eq!(t.resolve("starter", "read").limit, 600);
+            Ok(())
+        });
+    }
+}

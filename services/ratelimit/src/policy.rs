@@ -148,25 +148,35 @@ impl PolicyTable {
     ) -> Result<Self, PolicyError> {
         let mut tiers = builtin_tiers();
         let default_tier = default_tier.to_ascii_lowercase();
-        let base = tiers.get(&default_tier).copied().unwrap_or(Tier {
-            limit: 60,
-            window_seconds: 60,
-            burst: 10,
-            shadow: false,
-        });
-        for (name, o) in tier_overlays {
-            let name = name.to_ascii_lowercase();
-            let t = tiers.entry(name.clone()).or_insert(base);
-            t.limit = o.limit.unwrap_or(t.limit);
-            t.window_seconds = o.window_seconds.unwrap_or(t.window_seconds);
-            t.burst = o.burst.unwrap_or(t.burst);
-            t.shadow = o.shadow.unwrap_or(t.shadow);
-            if t.limit == 0 || t.window_seconds == 0 {
-                return Err(PolicyError::ZeroLimit(name));
+        // Overlays of known tiers first, so a new tier starts from the *configured* default tier.
+        let (known, new): (Vec<_>, Vec<_>) = tier_overlays
+            .iter()
+            .map(|(n, o)| (n.to_ascii_lowercase(), o))
+            .partition(|(n, _)| tiers.contains_key(n));
+        let mut base = None;
+        for (pass, overlays) in [known, new].into_iter().enumerate() {
+            if pass == 1 {
+                base = Some(
+                    *tiers
+                        .get(&default_tier)
+                        .ok_or_else(|| PolicyError::UnknownDefaultTier(default_tier.clone()))?,
+                );
             }
-        }
-        if !tiers.contains_key(&default_tier) {
-            return Err(PolicyError::UnknownDefaultTier(default_tier));
+            for (name, o) in overlays {
+                let t = tiers.entry(name.clone()).or_insert(base.unwrap_or(Tier {
+                    limit: 60,
+                    window_seconds: 60,
+                    burst: 10,
+                    shadow: false,
+                }));
+                t.limit = o.limit.unwrap_or(t.limit);
+                t.window_seconds = o.window_seconds.unwrap_or(t.window_seconds);
+                t.burst = o.burst.unwrap_or(t.burst);
+                t.shadow = o.shadow.unwrap_or(t.shadow);
+                if t.limit == 0 || t.window_seconds == 0 {
+                    return Err(PolicyError::ZeroLimit(name));
+                }
+            }
         }
         let mut classes = builtin_classes();
         for (name, o) in class_overlays {
