@@ -36,7 +36,9 @@ stop_all() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "stopped"
 }
-trap stop_all INT TERM EXIT
+stopping=""
+trap 'stopping=1; stop_all' INT TERM
+trap stop_all EXIT
 
 wait_ready() { # wait_ready <name> <url>
   for _ in $(seq 1 300); do
@@ -117,12 +119,12 @@ Platform running. Public gateway: http://127.0.0.1:8080 (internal: http://127.0.
   admin-api   http://127.0.0.1:8101    partner-api http://127.0.0.1:8102
 Demo keys: .local/demo-tokens.json
 
-Try:
-  curl -H "Authorization: Bearer $admin" "http://admin.localhost:8080/api/v1/customers?filter[lifecycle_stage]=loyal&sort=-last_order_at&limit=10"
-  curl -H "Authorization: Bearer $partner" "http://partner.localhost:8080/api/partner/health"
+Try (curl -g: the seeds' bracketed query parameters are not curl globs):
+  curl -g -H "Authorization: Bearer $admin" "http://admin.localhost:8080/api/v1/customers?filter[lifecycle_stage]=loyal&sort=-last_order_at&limit=10"
+  curl -g -H "Authorization: Bearer $partner" "http://partner.localhost:8080/api/partner/health"
   curl -X POST -H "Content-Type: application/json" -d '{"projectId":"$project","events":[{"name":"page_view"}]}' http://partner.localhost:8080/sdk/ingest
 
 Ctrl-C stops everything.
 TXT
 wait -n "${pids[@]}" || true
-echo "a service exited; see .local/logs/" >&2
+if [ -z "$stopping" ]; then echo "a service exited; see .local/logs/" >&2; exit 1; fi
