@@ -34,6 +34,9 @@ pub struct Config {
     pub grpc_connect_timeout_ms: u64,
     /// What happens when ratelimit cannot decide (unreachable, UNAVAILABLE, deadline).
     pub ratelimit_fail_policy: FailPolicy,
+    /// Decide concurrent requests of one descriptor with one `hits = n` call
+    /// (see `ratelimit::Limiter`); exact either way.
+    pub ratelimit_coalesce: bool,
     /// How long in-flight requests may still run after SIGTERM.
     pub shutdown_timeout_secs: u64,
     /// Time a client has to send its request head (slowloris guard) → 408.
@@ -176,6 +179,7 @@ impl Default for Config {
             ratelimit_timeout_ms: 250,
             grpc_connect_timeout_ms: 500,
             ratelimit_fail_policy: FailPolicy::Open,
+            ratelimit_coalesce: true,
             shutdown_timeout_secs: 30,
             client_request_timeout_ms: 5_000,
             client_disconnect_timeout_ms: 1_000,

@@ -97,7 +97,6 @@ impl Application {
             table,
             cache: Arc::clone(&cache),
             metrics: Arc::clone(&metrics),
-            fail_policy: config.ratelimit_fail_policy,
             trusted_proxies: config.trusted_proxies.clone(),
             access_log: config.access_log,
             draining: Arc::clone(&draining),
@@ -113,6 +112,8 @@ impl Application {
         let upstream_connect = Duration::from_millis(config.upstream_connect_timeout_ms);
         let upstream_keep_alive = Duration::from_secs(config.upstream_keep_alive_secs);
         let (auth_ep, rl_ep) = (auth_endpoint.clone(), ratelimit_endpoint.clone());
+        let (fail_policy, coalesce) = (config.ratelimit_fail_policy, config.ratelimit_coalesce);
+        let worker_metrics = Arc::clone(&metrics);
         let server = HttpServer::new(move || {
             let connector = awc::Connector::new()
                 .limit(pool)
@@ -129,8 +130,11 @@ impl Application {
             let worker = Worker {
                 http,
                 auth: rpc::auth::auth_client::AuthClient::new(auth_ep.connect_lazy()),
-                ratelimit: rpc::ratelimit::rate_limit_client::RateLimitClient::new(
-                    rl_ep.connect_lazy(),
+                limiter: ratelimit::Limiter::new(
+                    rpc::ratelimit::rate_limit_client::RateLimitClient::new(rl_ep.connect_lazy()),
+                    fail_policy,
+                    coalesce,
+                    Arc::clone(&worker_metrics),
                 ),
             };
             App::new()

@@ -9,6 +9,7 @@
 //! - `gateway_ratelimit_refused_total`, `gateway_ratelimit_shadow_total`
 //! - `gateway_ratelimit_failures_total{outcome}` (`allowed` under fail-open, `refused` under fail-closed)
 //! - `gateway_revocations_total`
+//! - `gateway_ratelimit_calls_total`, `gateway_ratelimit_batched_requests_total` (coalescing at work)
 
 use std::{
     fmt::Write,
@@ -65,6 +66,8 @@ pub struct Metrics {
     pub ratelimit_failures_allowed: AtomicU64,
     pub ratelimit_failures_refused: AtomicU64,
     pub revocations: AtomicU64,
+    pub ratelimit_calls: AtomicU64,
+    pub ratelimit_batched: AtomicU64,
 }
 
 impl Metrics {
@@ -82,6 +85,8 @@ impl Metrics {
             ratelimit_failures_allowed: AtomicU64::new(0),
             ratelimit_failures_refused: AtomicU64::new(0),
             revocations: AtomicU64::new(0),
+            ratelimit_calls: AtomicU64::new(0),
+            ratelimit_batched: AtomicU64::new(0),
         }
     }
 
@@ -205,7 +210,19 @@ impl Metrics {
             hits as f64 / (hits + misses) as f64
         };
         writeln!(out, "gateway_auth_cache_hit_ratio {ratio}")?;
-        let counters: [(&str, &str, &str, &AtomicU64); 6] = [
+        let counters: [(&str, &str, &str, &AtomicU64); 8] = [
+            (
+                "gateway_ratelimit_calls_total",
+                "",
+                "ShouldRateLimit calls made.",
+                &self.ratelimit_calls,
+            ),
+            (
+                "gateway_ratelimit_batched_requests_total",
+                "",
+                "Requests decided by a batched call (hits > 1).",
+                &self.ratelimit_batched,
+            ),
             (
                 "gateway_auth_failures_total",
                 "",

@@ -10,9 +10,9 @@
 
 use crate::{
     authn::{self, AuthCache, Authenticated},
-    config::{AuthMode, FailPolicy},
+    config::AuthMode,
     metrics::{Metrics, UpstreamError},
-    ratelimit::{self, Decision, Verdict},
+    ratelimit::{Decision, Limiter, Verdict},
     route_table::{Lookup, Route, RouteTable, has_dot_segments},
     trace,
 };
@@ -30,7 +30,7 @@ use awc::error::SendRequestError;
 use bytes::Bytes;
 use error_envelope::{ApiError, Dialect, RequestId, codes};
 use futures_util::Stream;
-use rpc::{auth::auth_client::AuthClient, ratelimit::rate_limit_client::RateLimitClient};
+use rpc::auth::auth_client::AuthClient;
 use std::{
     cell::Cell,
     net::IpAddr,
@@ -51,7 +51,6 @@ pub struct Shared {
     pub table: RouteTable,
     pub cache: Arc<AuthCache>,
     pub metrics: Arc<Metrics>,
-    pub fail_policy: FailPolicy,
     pub trusted_proxies: Vec<IpAddr>,
     pub access_log: bool,
     /// Set on SIGTERM: responses then close their connection so clients reconnect elsewhere.
@@ -63,7 +62,7 @@ pub struct Shared {
 pub struct Worker {
     pub http: awc::Client,
     pub auth: AuthClient<Channel>,
-    pub ratelimit: RateLimitClient<Channel>,
+    pub limiter: Rc<Limiter>,
 }
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -196,18 +195,8 @@ async fn forward(
             }
             AuthMode::None => (None, format!("ip:{peer}"), "anonymous".to_owned()),
         };
-    let mut client = worker.ratelimit.clone();
     let class = route.class(req.method()).to_owned();
-    match ratelimit::check(
-        &mut client,
-        &shared.metrics,
-        shared.fail_policy,
-        subject,
-        tier,
-        class,
-    )
-    .await
-    {
+    match worker.limiter.check(subject, tier, class).await {
         Verdict::Allow(d) => *decision = d,
         Verdict::Refuse(d, err) => {
             *decision = Some(d);

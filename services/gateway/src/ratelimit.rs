@@ -11,8 +11,12 @@
 use crate::{config::FailPolicy, metrics::Metrics};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use error_envelope::{ApiError, codes};
-use rpc::ratelimit::{Code, Descriptor, RateLimitRequest, rate_limit_client::RateLimitClient};
-use tonic::transport::Channel;
+use rpc::ratelimit::{
+    Code, Descriptor, RateLimitRequest, RateLimitResponse, rate_limit_client::RateLimitClient,
+};
+use std::{cell::RefCell, collections::HashMap, rc::Rc, sync::Arc};
+use tokio::sync::oneshot;
+use tonic::{Status, transport::Channel};
 use tracing::Instrument;
 
 /// What ratelimit decided, ready to be written as headers.
@@ -68,6 +72,7 @@ fn unix_now() -> i64 {
 }
 
 /// The outcome for one request.
+#[derive(Debug, Clone)]
 pub enum Verdict {
     /// Pass, with headers (None when the fail-open policy let it through).
     Allow(Option<Decision>),
@@ -77,78 +82,254 @@ pub enum Verdict {
     Unavailable(ApiError),
 }
 
-/// Asks ratelimit about one request of `subject` (key id or `ip:<addr>`).
-pub async fn check(
-    client: &mut RateLimitClient<Channel>,
-    metrics: &Metrics,
+/// One descriptor: (subject, tier, route class).
+type Key = (String, String, String);
+
+#[derive(Default)]
+struct Slot {
+    /// Requests that arrived while a call for this descriptor was in flight.
+    waiting: Vec<oneshot::Sender<Verdict>>,
+    /// `remaining` of the last answer (batches are sent only when they should fit).
+    last_remaining: u32,
+}
+
+/// Per-worker decisions with natural batching.
+///
+/// The first request of a descriptor calls ratelimit at once with `hits = 1`.
+/// Requests of the same descriptor arriving while that call is in flight wait,
+/// and are then decided together by one call with `hits = n`. GCRA spends `n`
+/// atomically (all or nothing), so a batch that passes is exactly `n`
+/// sequential passes, whichever gateway replicas share the key; a batch that
+/// does not fit whole is re-decided one by one, so the limit stays exact. A
+/// batch is only tried when the last answer left at least `n` requests, so
+/// refusals of whole batches are rare. Nobody waits longer than one extra
+/// round trip, and a lone request never waits at all.
+pub struct Limiter {
+    client: RateLimitClient<Channel>,
     policy: FailPolicy,
-    subject: String,
-    tier: String,
-    route_class: String,
-) -> Verdict {
-    let request = RateLimitRequest {
-        descriptor: Some(Descriptor {
-            subject,
-            tier,
-            route_class,
-        }),
-        hits: 1,
-        check_only: false,
-    };
-    let result = client
-        .should_rate_limit(request)
-        .instrument(tracing::info_span!(
-            "ratelimit.should_rate_limit",
-            otel.kind = "client"
-        ))
-        .await;
-    let response = match result {
-        Ok(r) => r.into_inner(),
-        Err(status) => {
-            tracing::warn!(code = %status.code(), message = status.message(), "ratelimit unavailable");
-            return match policy {
-                FailPolicy::Open => {
-                    Metrics::incr(&metrics.ratelimit_failures_allowed);
-                    Verdict::Allow(None)
+    coalesce: bool,
+    metrics: Arc<Metrics>,
+    slots: RefCell<HashMap<Key, Slot>>,
+}
+
+impl Limiter {
+    pub fn new(
+        client: RateLimitClient<Channel>,
+        policy: FailPolicy,
+        coalesce: bool,
+        metrics: Arc<Metrics>,
+    ) -> Rc<Self> {
+        Rc::new(Self {
+            client,
+            policy,
+            coalesce,
+            metrics,
+            slots: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Decides one request of `subject` (key id or `ip:<addr>`).
+    pub async fn check(
+        self: &Rc<Self>,
+        subject: String,
+        tier: String,
+        route_class: String,
+    ) -> Verdict {
+        let span = tracing::info_span!("ratelimit.should_rate_limit", otel.kind = "client");
+        if !self.coalesce {
+            let answer = self
+                .call(&subject, &tier, &route_class, 1)
+                .instrument(span)
+                .await;
+            return self.verdict(answer, 0, 1);
+        }
+        let key = (subject, tier, route_class);
+        let receiver = {
+            let mut slots = self.slots.borrow_mut();
+            match slots.get_mut(&key) {
+                Some(slot) => {
+                    let (tx, rx) = oneshot::channel();
+                    slot.waiting.push(tx);
+                    Some(rx)
                 }
-                FailPolicy::Closed => {
-                    Metrics::incr(&metrics.ratelimit_failures_refused);
-                    Verdict::Unavailable(ApiError::service_unavailable(
-                        codes::SERVICE_UNAVAILABLE,
-                        "rate limiting is temporarily unavailable; retry shortly",
-                    ))
+                None => {
+                    slots.insert(key.clone(), Slot::default());
+                    None
+                }
+            }
+        };
+        if let Some(rx) = receiver {
+            return match rx.instrument(span).await {
+                Ok(v) => v,
+                // The batch's driver went away (worker shutting down): decide alone.
+                Err(_) => {
+                    let answer = self.call(&key.0, &key.1, &key.2, 1).await;
+                    self.verdict(answer, 0, 1)
                 }
             };
         }
-    };
-    let decision = Decision {
-        limit: response.limit,
-        remaining: response.remaining,
-        reset_epoch: response.reset_epoch_seconds,
-        retry_after: response.retry_after_seconds,
-        window: response.window_seconds,
-        policy: response.policy_name,
-    };
-    if response.code == Code::OverLimit as i32 {
-        if response.shadow {
-            Metrics::incr(&metrics.ratelimit_shadow);
-            return Verdict::Allow(Some(decision));
-        }
-        Metrics::incr(&metrics.ratelimit_refused);
-        let retry = if decision.retry_after > 0 {
-            u64::from(decision.retry_after)
-        } else {
-            u64::try_from(decision.reset_epoch - unix_now())
-                .unwrap_or(1)
-                .max(1)
+        let answer = self.call(&key.0, &key.1, &key.2, 1).instrument(span).await;
+        let verdict = self.verdict(answer, 0, 1);
+        let remaining = match &verdict {
+            Verdict::Allow(Some(d)) => d.remaining,
+            _ => 0,
         };
-        let mut err = ApiError::rate_limited(retry);
-        if response.degraded {
-            err = err.with_log_detail("decided by ratelimit's fallback policy");
+        let more = {
+            let mut slots = self.slots.borrow_mut();
+            match slots.get_mut(&key) {
+                Some(slot) if !slot.waiting.is_empty() => {
+                    slot.last_remaining = remaining;
+                    true
+                }
+                _ => {
+                    slots.remove(&key);
+                    false
+                }
+            }
+        };
+        if more {
+            actix_web::rt::spawn(Rc::clone(self).drain(key));
         }
-        return Verdict::Refuse(decision, err);
+        verdict
     }
-    Verdict::Allow(Some(decision))
+
+    /// Decides the waiting requests of `key` batch by batch until none is left.
+    async fn drain(self: Rc<Self>, key: Key) {
+        loop {
+            let (waiting, last_remaining) = {
+                let mut slots = self.slots.borrow_mut();
+                let Some(slot) = slots.get_mut(&key) else {
+                    return;
+                };
+                if slot.waiting.is_empty() {
+                    slots.remove(&key);
+                    return;
+                }
+                (std::mem::take(&mut slot.waiting), slot.last_remaining)
+            };
+            let n = waiting.len() as u32;
+            let mut remaining = 0;
+            // Some(answer) when the batch was decided as a whole.
+            let whole = if n > 1 && last_remaining >= n {
+                match self.call(&key.0, &key.1, &key.2, n).await {
+                    Ok(r) if r.code == Code::OverLimit as i32 && !r.shadow => None,
+                    other => Some(other),
+                }
+            } else {
+                None
+            };
+            if let Some(answer) = whole {
+                if let Ok(r) = &answer {
+                    remaining = r.remaining;
+                }
+                self.metrics
+                    .ratelimit_batched
+                    .fetch_add(u64::from(n), std::sync::atomic::Ordering::Relaxed);
+                for (i, tx) in waiting.into_iter().enumerate() {
+                    let _ = tx.send(self.verdict(answer.clone(), n - 1 - i as u32, n));
+                }
+            } else {
+                // One by one (a lone request, a batch that should not or did not fit).
+                let answers = futures_util::future::join_all(
+                    waiting.iter().map(|_| self.call(&key.0, &key.1, &key.2, 1)),
+                )
+                .await;
+                for (tx, answer) in waiting.into_iter().zip(answers) {
+                    let v = self.verdict(answer, 0, 1);
+                    if let Verdict::Allow(Some(d)) = &v {
+                        remaining = remaining.max(d.remaining);
+                    }
+                    let _ = tx.send(v);
+                }
+            }
+            if let Some(slot) = self.slots.borrow_mut().get_mut(&key) {
+                slot.last_remaining = remaining;
+            }
+        }
+    }
+
+    async fn call(
+        &self,
+        subject: &str,
+        tier: &str,
+        class: &str,
+        hits: u32,
+    ) -> Result<RateLimitResponse, Status> {
+        let request = RateLimitRequest {
+            descriptor: Some(Descriptor {
+                subject: subject.to_owned(),
+                tier: tier.to_owned(),
+                route_class: class.to_owned(),
+            }),
+            hits,
+            check_only: false,
+        };
+        Metrics::incr(&self.metrics.ratelimit_calls);
+        self.client
+            .clone()
+            .should_rate_limit(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// The verdict of one request in an answer for `batch` hits; `extra` is what
+    /// this request sees remaining beyond the batch's answer (requests decided after it).
+    fn verdict(
+        &self,
+        answer: Result<RateLimitResponse, Status>,
+        extra: u32,
+        batch: u32,
+    ) -> Verdict {
+        let metrics = &self.metrics;
+        let response = match answer {
+            Ok(r) => r,
+            Err(status) => {
+                tracing::warn!(code = %status.code(), message = status.message(), "ratelimit unavailable");
+                return match self.policy {
+                    FailPolicy::Open => {
+                        Metrics::incr(&metrics.ratelimit_failures_allowed);
+                        Verdict::Allow(None)
+                    }
+                    FailPolicy::Closed => {
+                        Metrics::incr(&metrics.ratelimit_failures_refused);
+                        Verdict::Unavailable(ApiError::service_unavailable(
+                            codes::SERVICE_UNAVAILABLE,
+                            "rate limiting is temporarily unavailable; retry shortly",
+                        ))
+                    }
+                };
+            }
+        };
+        let decision = Decision {
+            limit: response.limit,
+            remaining: response.remaining.saturating_add(extra),
+            reset_epoch: response.reset_epoch_seconds,
+            retry_after: response.retry_after_seconds,
+            window: response.window_seconds,
+            policy: response.policy_name,
+        };
+        if response.code == Code::OverLimit as i32 {
+            if response.shadow {
+                Metrics::incr(&metrics.ratelimit_shadow);
+                return Verdict::Allow(Some(decision));
+            }
+            debug_assert_eq!(batch, 1, "refused batches are re-decided one by one");
+            Metrics::incr(&metrics.ratelimit_refused);
+            let retry = if decision.retry_after > 0 {
+                u64::from(decision.retry_after)
+            } else {
+                u64::try_from(decision.reset_epoch - unix_now())
+                    .unwrap_or(1)
+                    .max(1)
+            };
+            let mut err = ApiError::rate_limited(retry);
+            if response.degraded {
+                err = err.with_log_detail("decided by ratelimit's fallback policy");
+            }
+            return Verdict::Refuse(decision, err);
+        }
+        Verdict::Allow(Some(decision))
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Rate limiting across gateway instances, and the fail policy when ratelimit is down.
 
-use crate::support::{Gateway, Platform, TIGHT_LIMIT, TIGHT_TIER, assert_error};
+use crate::support::{
+    Gateway, MEDIUM_LIMIT, MEDIUM_TIER, Platform, TIGHT_LIMIT, TIGHT_TIER, assert_error,
+};
 use gateway::FailPolicy;
 
 #[tokio::test]
@@ -29,6 +31,69 @@ async fn the_limit_is_exact_across_two_gateways() {
         (passed, refused),
         (TIGHT_LIMIT, TIGHT_LIMIT * 3),
         "{statuses:?}"
+    );
+}
+
+/// Concurrent requests of one key are decided in batches (`hits = n`); the
+/// count stays exact and every passing request sees a distinct `Remaining`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batched_decisions_stay_exact_across_two_gateways() {
+    let p = Platform::start().await;
+    let a = Gateway::start(p.config()).await;
+    let b = Gateway::start(p.config()).await;
+    let key = p.mint("admin", &["customers:read"], MEDIUM_TIER).await;
+    let mut requests = Vec::new();
+    for i in 0..(MEDIUM_LIMIT * 3) {
+        let gw = if i % 2 == 0 { &a } else { &b };
+        let req = gw
+            .get("admin.localhost", "/api/v1/customers")
+            .bearer_auth(&key.key)
+            .send();
+        requests.push(tokio::spawn(req));
+    }
+    let mut remaining = Vec::new();
+    let mut refused = 0;
+    for r in requests {
+        let res = r.await.unwrap().unwrap();
+        match res.status().as_u16() {
+            200 => remaining.push(
+                res.headers()["x-ratelimit-remaining"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap(),
+            ),
+            429 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((remaining.len(), refused), (MEDIUM_LIMIT, MEDIUM_LIMIT * 2));
+    remaining.sort_unstable();
+    assert_eq!(remaining, (0..MEDIUM_LIMIT).collect::<Vec<_>>());
+    let metrics = |port| async move {
+        testkit::http()
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let (ma, mb) = (
+        metrics(a.internal_port).await,
+        metrics(b.internal_port).await,
+    );
+    eprintln!(
+        "{}\n{}",
+        ma.lines()
+            .filter(|l| l.starts_with("gateway_ratelimit_"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        mb.lines()
+            .filter(|l| l.starts_with("gateway_ratelimit_"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

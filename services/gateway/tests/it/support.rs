@@ -13,6 +13,9 @@ pub const OPERATOR_TOKEN: &str = "gateway-test-operator";
 /// Tier of keys in the rate-limit tests: 5 requests per hour, no burst.
 pub const TIGHT_TIER: &str = "gwtight";
 pub const TIGHT_LIMIT: usize = 5;
+/// Tier of keys in the coalescing test: 40 per hour, no burst.
+pub const MEDIUM_TIER: &str = "gwmedium";
+pub const MEDIUM_LIMIT: usize = 40;
 
 pub struct Platform {
     pub auth: ServiceProcess,
@@ -194,6 +197,7 @@ async fn start_auth() -> (ServiceProcess, u16, u16, String) {
 pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
     let http = free_port();
     let tier = TIGHT_TIER.to_ascii_uppercase();
+    let medium = MEDIUM_TIER.to_ascii_uppercase();
     let env = [
         (
             "RATELIMIT__GRPC_LISTEN".to_owned(),
@@ -212,6 +216,15 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
         (format!("RATELIMIT__TIERS__{tier}__BURST"), "0".into()),
         (
             format!("RATELIMIT__TIERS__{tier}__WINDOW_SECONDS"),
+            "3600".into(),
+        ),
+        (
+            format!("RATELIMIT__TIERS__{medium}__LIMIT"),
+            MEDIUM_LIMIT.to_string(),
+        ),
+        (format!("RATELIMIT__TIERS__{medium}__BURST"), "0".into()),
+        (
+            format!("RATELIMIT__TIERS__{medium}__WINDOW_SECONDS"),
             "3600".into(),
         ),
         ("RUST_LOG".to_owned(), "warn".into()),

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Benchmark of the edge gateway (release build) with wrk, in one run:
+#   (a) the upstream directly,
+#   (b) the gateway with authentication (cached) and rate limiting (ratelimit + Redis),
+#   (c) nginx's plain proxy_pass to the same upstream (keepalive upstream pool),
+# printing requests/s and p99 of each and the ratios b/a and b/c.
+#
+#   deploy/bench/gateway.sh                      # DATABASE_URL / REDIS_URL or local defaults
+#   BENCH_SECS=15 BENCH_CONNECTIONS=128 deploy/bench/gateway.sh
+#
+# The upstream is `bench-upstream` (a tiny actix server answering a 150-byte JSON
+# body). The key used for (b) has tier `bench`, which this script configures in
+# ratelimit with a limit so high that no request is refused: every request still
+# makes a real decision in Redis. nginx gets as many worker processes as the
+# gateway has workers. Bounded: 3 × (2 s warm-up + BENCH_SECS) of load.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SECS="${BENCH_SECS:-10}"
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+THREADS="${BENCH_THREADS:-2}"
+WORKERS="${BENCH_WORKERS:-2}"
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq >/dev/null; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+need wrk || apt_install wrk
+need nginx || [ -x /usr/sbin/nginx ] || apt_install nginx-light || apt_install nginx
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+need curl || apt_install curl
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not ready: $1" >&2; return 1; }
+
+cargo build --release --quiet -p gateway -p auth-service -p ratelimit-service --bins
+BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+UP=$(free_port); GW=$(free_port); GW_INT=$(free_port); NGX=$(free_port)
+AUTH_HTTP=$(free_port); AUTH_GRPC=$(free_port); RL_GRPC=$(free_port); RL_HTTP=$(free_port)
+SUFFIX="$(date +%s)_$$"
+AUTH_DB="${DATABASE_URL%/*}/gw_bench_auth_${SUFFIX}"
+OPERATOR="bench-operator-token"
+
+"$BIN/bench-upstream" "127.0.0.1:$UP" 1 >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+
+AUTH__HTTP_LISTEN="127.0.0.1:$AUTH_HTTP" AUTH__GRPC_LISTEN="127.0.0.1:$AUTH_GRPC" \
+AUTH__DATABASE_URL="$AUTH_DB" AUTH__REDIS_URL="$REDIS_URL" AUTH__OPERATOR_TOKEN="$OPERATOR" \
+AUTH__HTTP_WORKERS=1 RUST_LOG=warn \
+  "$BIN/auth-service" serve >"$WORK/auth.log" 2>&1 & PIDS+=($!)
+
+RATELIMIT__GRPC_LISTEN="127.0.0.1:$RL_GRPC" RATELIMIT__HTTP_LISTEN="127.0.0.1:$RL_HTTP" \
+RATELIMIT__REDIS_URL="$REDIS_URL" RATELIMIT__PREFIX="gwbench$SUFFIX" \
+RATELIMIT__TIERS__BENCH__LIMIT=1000000 RATELIMIT__TIERS__BENCH__WINDOW_SECONDS=1 RATELIMIT__TIERS__BENCH__BURST=1000000 \
+RUST_LOG=warn \
+  "$BIN/ratelimit-service" serve >"$WORK/ratelimit.log" 2>&1 & PIDS+=($!)
+
+wait_http "http://127.0.0.1:$UP/"
+wait_http "http://127.0.0.1:$AUTH_HTTP/readyz" || { cat "$WORK/auth.log"; exit 1; }
+wait_http "http://127.0.0.1:$RL_HTTP/readyz" || { cat "$WORK/ratelimit.log"; exit 1; }
+
+# A tenant and a key of tier `bench`.
+TENANT=$(curl -fsS -H "Authorization: Bearer $OPERATOR" -H 'Content-Type: application/json' \
+  -d '{"product":"admin","name":"bench shop","tier":"bench"}' "http://127.0.0.1:$AUTH_HTTP/v1/tenants" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+KEY=$(curl -fsS -H "Authorization: Bearer $OPERATOR" -H 'Content-Type: application/json' \
+  -d "{\"tenant_id\":\"$TENANT\",\"name\":\"bench\",\"scopes\":[\"customers:read\"],\"tier\":\"bench\"}" \
+  "http://127.0.0.1:$AUTH_HTTP/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+
+GATEWAY__LISTEN="127.0.0.1:$GW" GATEWAY__INTERNAL_LISTEN="127.0.0.1:$GW_INT" GATEWAY__WORKERS="$WORKERS" \
+GATEWAY__AUTH_GRPC_URL="http://127.0.0.1:$AUTH_GRPC" GATEWAY__RATELIMIT_GRPC_URL="http://127.0.0.1:$RL_GRPC" \
+GATEWAY__REDIS_URL="$REDIS_URL" GATEWAY__UPSTREAMS__ADMIN_API="http://127.0.0.1:$UP" GATEWAY__ACCESS_LOG=false \
+RUST_LOG=warn \
+  "$BIN/gateway" serve >"$WORK/gateway.log" 2>&1 & PIDS+=($!)
+wait_http "http://127.0.0.1:$GW_INT/readyz" || { cat "$WORK/gateway.log"; exit 1; }
+
+mkdir -p "$WORK/nginx/logs"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes $WORKERS;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream api { server 127.0.0.1:$UP; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGX reuseport backlog=4096;
+    location / {
+      proxy_pass http://api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 & PIDS+=($!)
+wait_http "http://127.0.0.1:$NGX/" || { cat "$WORK/nginx.log" "$WORK/nginx/logs/error.log"; exit 1; }
+
+# Sanity: the gateway authenticates and forwards.
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: admin.localhost' -H "Authorization: Bearer $KEY" \
+  "http://127.0.0.1:$GW/api/v1/customers")
+[ "$code" = 200 ] || { echo "gateway answered $code"; cat "$WORK/gateway.log"; exit 1; }
+
+# run NAME URL [headers…] → "rps p99_ms"
+run() {
+  local url=$1; shift
+  local hdr=(-H 'Host: admin.localhost')
+  for h in "$@"; do hdr+=(-H "$h"); done
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "${hdr[@]}" "$url" >/dev/null
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECS}s" --latency "${hdr[@]}" "$url")
+  echo "$out" >>"$WORK/wrk.txt"
+  local non2xx
+  non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
+  [ -z "$non2xx" ] || echo "warning: $non2xx non-2xx responses for $url" >&2
+  local rps p99
+  rps=$(echo "$out" | awk '/^Requests\/sec/{print $2}')
+  p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+  echo "$rps $(to_ms "$p99")"
+}
+to_ms() { python3 -c 'import re,sys; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); n=float(m[1]); print(round(n/1000 if m[2]=="us" else n*1000 if m[2]=="s" else n,3))' "$1"; }
+
+echo "machine: $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d${SECS}s; gateway workers = nginx workers = $WORKERS; upstream 1 worker"
+read -r A_RPS A_P99 < <(run "http://127.0.0.1:$UP/api/v1/customers")
+read -r B_RPS B_P99 < <(run "http://127.0.0.1:$GW/api/v1/customers" "Authorization: Bearer $KEY")
+read -r C_RPS C_P99 < <(run "http://127.0.0.1:$NGX/api/v1/customers")
+
+printf '%-52s %12s %10s\n' "target" "requests/s" "p99 ms"
+printf '%-52s %12s %10s\n' "(a) upstream directly" "$A_RPS" "$A_P99"
+printf '%-52s %12s %10s\n' "(b) gateway (auth cache + ratelimit decision)" "$B_RPS" "$B_P99"
+printf '%-52s %12s %10s\n' "(c) nginx proxy_pass (keepalive pool)" "$C_RPS" "$C_P99"
+python3 - "$A_RPS" "$B_RPS" "$C_RPS" <<'EOF'
+import sys
+a, b, c = map(float, sys.argv[1:])
+print(f"b/a = {b / a:.2f}   b/c = {b / c:.2f}   (goal b/c >= 1)")
+EOF
+echo "gateway metrics (rate-limit decisions and cache):"
+curl -fsS "http://127.0.0.1:$GW_INT/metrics" | grep -E '^gateway_(auth_cache_total|ratelimit_failures_total|ratelimit_refused_total)' | sed 's/^/  /'
