@@ -507,3 +507,20 @@ pub async fn exists(
     let rows: Vec<Exists> = q.load(conn).await.map_err(ApiError::internal)?;
     Ok(rows.into_iter().any(|r| r.found))
 }
+
+/// The cursor that [`fetch_page`] would return after a row with sort values
+/// `keys` (sort values then id), for the list `query` of `spec` — used by the
+/// benchmark to jump to a deep page without walking to it.
+pub fn encode_cursor(
+    spec: &'static ListSpec,
+    query: &str,
+    scope: &[(&'static str, String)],
+    keys: &[String],
+    codec: &CursorCodec,
+) -> Result<String, ApiError> {
+    let q = ListQuery::parse(spec, query)?;
+    Ok(codec.encode(
+        &q.shape(spec, scope),
+        &Value::Array(keys.iter().cloned().map(Value::String).collect()),
+    ))
+}

@@ -37,6 +37,9 @@ CREATE INDEX customers_created ON customers (tenant_id, created_at, id);
 CREATE INDEX customers_last_order ON customers (tenant_id, (COALESCE(last_order_at, '-infinity'::timestamptz)), id);
 CREATE INDEX customers_stage_last_order ON customers (tenant_id, lifecycle_stage, (COALESCE(last_order_at, '-infinity'::timestamptz)), id);
 CREATE INDEX customers_total_spent ON customers (tenant_id, total_spent_cents, id);
+CREATE INDEX customers_updated ON customers (tenant_id, updated_at, id);
+CREATE INDEX customers_orders_count ON customers (tenant_id, orders_count, id);
+CREATE INDEX customers_email_order ON customers (tenant_id, email COLLATE "C", id);
 
 CREATE TABLE orders (
     tenant_id       UUID        NOT NULL,
@@ -61,6 +64,7 @@ CREATE UNIQUE INDEX orders_number ON orders (tenant_id, order_number);
 CREATE INDEX orders_placed ON orders (tenant_id, placed_at, id);
 CREATE INDEX orders_customer ON orders (tenant_id, customer_id, placed_at, id);
 CREATE INDEX orders_total ON orders (tenant_id, total_cents, id);
+CREATE INDEX orders_created ON orders (tenant_id, created_at, id);
 
 CREATE TABLE attributions (
     tenant_id      UUID        NOT NULL,
@@ -77,6 +81,7 @@ CREATE TABLE attributions (
 );
 CREATE INDEX attributions_converted ON attributions (tenant_id, converted_at, id);
 CREATE INDEX attributions_order ON attributions (tenant_id, order_id);
+CREATE INDEX attributions_revenue ON attributions (tenant_id, revenue_cents, id);
 
 CREATE TABLE touchpoints (
     tenant_id       UUID        NOT NULL,
@@ -143,6 +148,7 @@ CREATE TABLE enrollments (
 );
 CREATE INDEX enrollments_journey ON enrollments (tenant_id, journey_id, enrolled_at, id);
 CREATE INDEX enrollments_journey_status ON enrollments (tenant_id, journey_id, status, enrolled_at, id);
+CREATE INDEX enrollments_journey_step ON enrollments (tenant_id, journey_id, current_step, id);
 
 CREATE TABLE products (
     tenant_id              UUID        NOT NULL,

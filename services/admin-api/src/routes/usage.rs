@@ -13,7 +13,7 @@ use serde::Serialize;
 /// The route class whose window `rate_limit` reports (all reads of the admin API).
 pub const ROUTE_CLASS: &str = "read";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsageAttributes {
     pub tier: String,
     pub day: String,
@@ -25,7 +25,7 @@ pub struct UsageAttributes {
     pub rate_limit: RateLimitState,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RateLimitState {
     pub route_class: &'static str,
     pub policy: String,

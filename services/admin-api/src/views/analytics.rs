@@ -5,11 +5,12 @@ use crate::models::analytics::{KeywordRow, RunRow};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RunAttributes {
     pub kind: String,
     pub status: String,
     pub records_processed: i64,
+    #[schema(value_type = Object)]
     pub summary: serde_json::Value,
     #[serde(with = "crate::time_fmt::utc_opt")]
     pub started_at: Option<OffsetDateTime>,
@@ -39,7 +40,7 @@ impl Render for RunRow {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeywordAttributes {
     pub keyword: String,
     pub url: String,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttributionAttributes {
     pub model: String,
     pub channel: String,
@@ -47,7 +47,7 @@ impl Render for AttributionRow {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TouchpointAttributes {
     pub position: i32,
     pub channel: String,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignAttributes {
     pub name: String,
     pub channel: String,

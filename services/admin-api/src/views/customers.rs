@@ -5,7 +5,7 @@ use crate::{models::customers::CustomerRow, money::Money};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerAttributes {
     pub email: String,
     pub first_name: Option<String>,

@@ -6,11 +6,12 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JourneyAttributes {
     pub name: String,
     pub trigger: String,
     pub status: String,
+    #[schema(value_type = Object)]
     pub steps: serde_json::Value,
     pub enrollments_count: i32,
     #[serde(with = "crate::time_fmt::utc")]
@@ -41,7 +42,7 @@ impl Render for JourneyRow {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentAttributes {
     pub status: String,
     pub current_step: i32,

@@ -5,7 +5,7 @@ use crate::{models::orders::OrderRow, money::Money};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderAttributes {
     pub order_number: i64,
     pub status: String,

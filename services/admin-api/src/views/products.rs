@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductAttributes {
     pub title: String,
     pub description: Option<String>,
@@ -57,7 +57,7 @@ impl Render for ProductRow {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventoryAttributes {
     pub location: String,
     pub available: i32,
