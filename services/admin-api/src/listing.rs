@@ -375,7 +375,15 @@ pub async fn fetch_page<R: Row>(
         sql.push(&format!(" AND {template}"), &[value]);
     }
     for (f, value) in &query.filters {
-        sql.push(&format!(" AND ({})", f.sql), &[value]);
+        // Enum filters are written `col = ?`: one value stays an equality (index
+        // friendly: the planner can use `(tenant_id, col, sort…)`); several become `= ANY`.
+        let template = match f.kind {
+            Kind::Enum(_) if value.contains(',') => {
+                f.sql.replacen("= ?", "= ANY(string_to_array(?, ','))", 1)
+            }
+            _ => f.sql.to_owned(),
+        };
+        sql.push(&format!(" AND ({template})"), &[value]);
     }
     let id_desc = query.sort.last().map(|(_, d)| *d).unwrap_or(false);
     if !keys.is_empty() {

@@ -22,13 +22,13 @@ pub static RUNS: ListSpec = ListSpec {
         FilterSpec {
             name: "kind",
             kind: Kind::Enum(RUN_KINDS),
-            sql: "kind = ANY(string_to_array(?, ','))",
+            sql: "kind = ?",
             doc: "model kind(s)",
         },
         FilterSpec {
             name: "status",
             kind: Kind::Enum(RUN_STATUSES),
-            sql: "status = ANY(string_to_array(?, ','))",
+            sql: "status = ?",
             doc: "status(es)",
         },
         super::CREATED_AFTER,
@@ -65,7 +65,7 @@ pub static KEYWORDS: ListSpec = ListSpec {
         FilterSpec {
             name: "device",
             kind: Kind::Enum(DEVICES),
-            sql: "device = ANY(string_to_array(?, ','))",
+            sql: "device = ?",
             doc: "device(s)",
         },
         FilterSpec {

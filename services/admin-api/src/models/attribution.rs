@@ -39,13 +39,13 @@ pub static SPEC: ListSpec = ListSpec {
         FilterSpec {
             name: "channel",
             kind: Kind::Enum(CHANNELS),
-            sql: "channel = ANY(string_to_array(?, ','))",
+            sql: "channel = ?",
             doc: "credited channel(s)",
         },
         FilterSpec {
             name: "model",
             kind: Kind::Enum(MODELS),
-            sql: "model = ANY(string_to_array(?, ','))",
+            sql: "model = ?",
             doc: "attribution model(s)",
         },
         FilterSpec {

@@ -20,13 +20,13 @@ pub static SPEC: ListSpec = ListSpec {
         FilterSpec {
             name: "status",
             kind: Kind::Enum(STATUSES),
-            sql: "status = ANY(string_to_array(?, ','))",
+            sql: "status = ?",
             doc: "status(es)",
         },
         FilterSpec {
             name: "channel",
             kind: Kind::Enum(CHANNELS),
-            sql: "channel = ANY(string_to_array(?, ','))",
+            sql: "channel = ?",
             doc: "channel(s)",
         },
         FilterSpec {

@@ -15,7 +15,7 @@ pub static SPEC: ListSpec = ListSpec {
         FilterSpec {
             name: "lifecycle_stage",
             kind: Kind::Enum(STAGES),
-            sql: "lifecycle_stage = ANY(string_to_array(?, ','))",
+            sql: "lifecycle_stage = ?",
             doc: "lifecycle stage(s)",
         },
         FilterSpec {

@@ -26,13 +26,13 @@ pub static SPEC: ListSpec = ListSpec {
         FilterSpec {
             name: "status",
             kind: Kind::Enum(STATUSES),
-            sql: "status = ANY(string_to_array(?, ','))",
+            sql: "status = ?",
             doc: "status(es)",
         },
         FilterSpec {
             name: "trigger",
             kind: Kind::Enum(TRIGGERS),
-            sql: "trigger = ANY(string_to_array(?, ','))",
+            sql: "trigger = ?",
             doc: "trigger(s)",
         },
         super::CREATED_AFTER,
@@ -67,7 +67,7 @@ pub static ENROLLMENTS: ListSpec = ListSpec {
         FilterSpec {
             name: "status",
             kind: Kind::Enum(ENROLLMENT_STATUSES),
-            sql: "status = ANY(string_to_array(?, ','))",
+            sql: "status = ?",
             doc: "enrollment status(es)",
         },
         FilterSpec {

@@ -16,13 +16,13 @@ pub static SPEC: ListSpec = ListSpec {
         FilterSpec {
             name: "status",
             kind: Kind::Enum(STATUSES),
-            sql: "status = ANY(string_to_array(?, ','))",
+            sql: "status = ?",
             doc: "order status(es)",
         },
         FilterSpec {
             name: "source",
             kind: Kind::Enum(SOURCES),
-            sql: "source = ANY(string_to_array(?, ','))",
+            sql: "source = ?",
             doc: "sales channel(s)",
         },
         FilterSpec {

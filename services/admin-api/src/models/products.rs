@@ -17,7 +17,7 @@ pub static SPEC: ListSpec = ListSpec {
         FilterSpec {
             name: "status",
             kind: Kind::Enum(STATUSES),
-            sql: "status = ANY(string_to_array(?, ','))",
+            sql: "status = ?",
             doc: "status(es)",
         },
         FilterSpec {
