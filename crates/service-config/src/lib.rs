@@ -47,7 +47,10 @@ impl std::fmt::Debug for Secret {
 }
 
 #[cfg(test)]
-#[allow(clippy::result_large_err, reason = "figment::Jail fixes the closure's error type")]
+#[allow(
+    clippy::result_large_err,
+    reason = "figment::Jail fixes the closure's error type"
+)]
 mod tests {
     use super::*;
 
