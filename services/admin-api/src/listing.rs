@@ -460,18 +460,21 @@ fn keyset_condition(
 }
 
 /// One row of `spec` by public id; 404 `not_found` naming the resource otherwise.
+/// The statement text is fixed per resource, so it is a cached prepared statement.
 pub async fn fetch_one<R: Row>(
     conn: &mut AsyncPgConnection,
     spec: &'static ListSpec,
     tenant: Uuid,
     id: &str,
 ) -> Result<R, ApiError> {
-    let mut sql = Sql::new(format!(
-        "SELECT {}, ARRAY[id::text] AS cursor_key FROM {} WHERE tenant_id = $1",
+    let sql = format!(
+        "SELECT {}, ARRAY[id::text] AS cursor_key FROM {} WHERE tenant_id = $1 AND id = $2",
         spec.columns, spec.table
-    ));
-    sql.push(" AND id = ?", &[id]);
-    sql.load::<R>(conn, tenant)
+    );
+    diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(tenant)
+        .bind::<Text, _>(id)
+        .load::<R>(conn)
         .await
         .map_err(ApiError::internal)?
         .into_iter()
