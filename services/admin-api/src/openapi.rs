@@ -17,7 +17,7 @@ use utoipa::{ToSchema, openapi::RefOr, openapi::schema::Schema};
 
 /// PATCH /customers/{id}: every attribute optional; `null` clears a nullable one.
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
 pub struct CustomerUpdate {
     /// Unique per shop (case-insensitive); stored lowercase.
     email: Option<String>,
@@ -36,7 +36,7 @@ pub struct CustomerUpdate {
 
 /// POST /campaigns. The body may also be flat (`{"name": …, "audience_id": …}`).
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
 pub struct CampaignCreate {
     name: String,
     /// Required: "audience_id required for campaign creation".
@@ -50,7 +50,7 @@ pub struct CampaignCreate {
 
 /// POST /journeys.
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
 pub struct JourneyCreate {
     name: String,
     /// signup | first_order | abandoned_cart | winback | birthday
@@ -64,7 +64,7 @@ pub struct JourneyCreate {
 
 /// POST /products (title, sku, price required) and PATCH /products/{id} (all optional).
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
 pub struct ProductWrite {
     title: Option<String>,
     /// Unique per shop.
@@ -85,7 +85,7 @@ pub struct ProductWrite {
 
 /// One row of the bulk inventory PATCH: exactly one of `available` and `adjustment`.
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
 pub struct InventoryChange {
     /// Inventory level id (`inv_…`).
     id: String,
@@ -93,7 +93,7 @@ pub struct InventoryChange {
 }
 
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
 pub struct InventoryChangeAttributes {
     /// New absolute quantity (≥ 0).
     available: Option<i64>,
