@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark of ratelimit-service decisions against real Redis (release build).
 #
-# Prints decisions/s and p50/p99 for (1) the gRPC API of an in-process server and
-# (2) the same Lua script called directly, at the same concurrency, plus their ratio
-# (the service's own overhead). Bounded: 2 × (1 s warm-up + BENCH_SECS) of load.
+# Prints decisions/s and p50/p99 for (1) the gRPC API of an in-process server,
+# (2) the service's decision engine without gRPC and (3) the same Lua script called
+# directly, at the same concurrency, plus the ratios (the service's own overhead).
+# Bounded: 3 × (1 s warm-up + BENCH_SECS) of load after the release build.
 #
 #   deploy/bench/ratelimit.sh                 # REDIS_URL or redis://127.0.0.1:6379
 #   BENCH_CONCURRENCY=64 BENCH_SECS=15 deploy/bench/ratelimit.sh

@@ -1,8 +1,10 @@
-//! Throughput and latency of rate-limit decisions against real Redis, two ways in one run:
+//! Throughput and latency of rate-limit decisions against real Redis, three ways in one run:
 //!
 //! 1. `grpc`: through the service's gRPC API (an in-process server on a random port, real TCP/HTTP2).
-//! 2. `lua`:  the same Lua script called directly with the same connection manager type,
+//! 2. `lua`:  the same Lua script called directly with the same connection type,
 //!    the same keys and arguments, and the same concurrency.
+//! 3. `core`: the service's decision engine (`Limiter::decide`) in-process, without gRPC,
+//!    to split the overhead between the engine and the transport.
 //!
 //! The ratio shows the service's own overhead (tonic, policy lookup, metrics, timeout wrapper).
 //! Run through `deploy/bench/ratelimit.sh` (release build). Keys use a unique prefix and are
@@ -210,13 +212,38 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
 
+    // 3. The service's decision engine in-process, without the gRPC transport.
+    let (a, l) = (args.clone(), limiter.clone());
+    let core = drive("core", &args, move |w, i| {
+        let (l, s) = (l.clone(), subject(&a, w, i));
+        async move {
+            let req = ratelimit_service::limiter::Request {
+                subject: &s,
+                tier: "starter",
+                route_class: "read",
+                hits: 1,
+                check_only: false,
+            };
+            match l.decide(&req).await {
+                Ok(d) => d.allowed,
+                Err(e) => panic!("core: {e}"),
+            }
+        }
+    })
+    .await;
+
     grpc.print();
+    core.print();
     lua.print();
     let ratio = grpc.rate() / lua.rate();
     let p50 = |r: &Report| r.hist.value_at_quantile(0.5).max(1);
     #[expect(clippy::cast_precision_loss, reason = "report figures")]
     let lat = p50(&grpc) as f64 / p50(&lua) as f64;
     println!("grpc/lua throughput ratio {ratio:.2}, p50 latency ratio {lat:.2}");
+    println!(
+        "core/lua throughput ratio {:.2} (decision engine without gRPC: policy, keys, timeout, metrics)",
+        core.rate() / lua.rate()
+    );
 
     // Clean up the bench keys.
     let client = redis::Client::open(args.redis_url.as_str())?;

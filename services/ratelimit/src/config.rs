@@ -94,7 +94,7 @@ impl FailurePolicy {
     }
 }
 
-/// Fields of a tier; absent fields keep the built-in (or, for a new tier, `free`'s) value.
+/// Fields of a tier; absent fields keep the built-in value (for a new tier: the default tier's).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct TierOverlay {
