@@ -161,7 +161,10 @@ impl Application {
                     grpc::AuthService::new(Arc::clone(&state)),
                 ))
                 .serve_with_incoming_shutdown(
-                    tokio_stream::wrappers::TcpListenerStream::new(self.grpc_listener),
+                    // Without TCP_NODELAY small responses wait for the peer's delayed ACK (~40 ms).
+                    tonic::transport::server::TcpIncoming::from(self.grpc_listener)
+                        .with_nodelay(Some(true))
+                        .with_keepalive(Some(Duration::from_secs(60))),
                     async {
                         let _ = stop_rx.await;
                     },
