@@ -149,4 +149,4 @@ a, b, c = map(float, sys.argv[1:])
 print(f"b/a = {b / a:.2f}   b/c = {b / c:.2f}   (goal b/c >= 1)")
 EOF
 echo "gateway metrics (rate-limit decisions and cache):"
-curl -fsS "http://127.0.0.1:$GW_INT/metrics" | grep -E '^gateway_(auth_cache_total|ratelimit_failures_total|ratelimit_refused_total)' | sed 's/^/  /'
+curl -fsS "http://127.0.0.1:$GW_INT/metrics" | grep -E '^gateway_(auth_cache_total|ratelimit_failures_total|ratelimit_refused_total|ratelimit_calls_total|ratelimit_batched_requests_total)' | sed 's/^/  /'

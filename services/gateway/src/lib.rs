@@ -28,8 +28,13 @@ use crate::{
     proxy::{Shared, Worker},
     route_table::RouteTable,
 };
-use actix_web::{App, HttpMessage, HttpServer, dev::Service, web};
-use error_envelope::RequestId;
+use actix_web::{
+    App, HttpMessage, HttpServer,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::{Condition, Next, from_fn},
+    web,
+};
 use std::{
     net::TcpListener,
     sync::{
@@ -93,7 +98,11 @@ impl Application {
             config.ratelimit_timeout(),
         )?;
         let draining = Arc::new(AtomicBool::new(false));
+        // With OTLP export on, tracing-actix-web's root span continues the caller's
+        // trace; without it the handler opens a lighter root span of its own.
+        let otel = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
         let shared = web::Data::new(Shared {
+            own_root_span: !otel,
             table,
             cache: Arc::clone(&cache),
             metrics: Arc::clone(&metrics),
@@ -141,17 +150,8 @@ impl Application {
                 .app_data(shared.clone())
                 .app_data(web::Data::new(worker))
                 .default_service(web::to(proxy::handle))
-                .wrap(telemetry::tracing_logger())
-                .wrap_fn(|req, srv| {
-                    let id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(RequestId::parse)
-                        .unwrap_or_else(RequestId::generate);
-                    req.extensions_mut().insert(id);
-                    srv.call(req)
-                })
+                .wrap(Condition::new(otel, telemetry::tracing_logger()))
+                .wrap(Condition::new(otel, from_fn(insert_request_id)))
         })
         .workers(workers)
         .backlog(4096)
@@ -228,6 +228,16 @@ impl Application {
         });
         self.run_until_stopped().await
     }
+}
+
+/// Puts the request id on the request before tracing-actix-web's root span reads it.
+async fn insert_request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = proxy::incoming_request_id(req.headers());
+    req.extensions_mut().insert(id);
+    next.call(req).await
 }
 
 fn grpc_endpoint(url: &str, config: &Config, timeout: Duration) -> anyhow::Result<Endpoint> {

@@ -55,6 +55,8 @@ pub struct Shared {
     pub access_log: bool,
     /// Set on SIGTERM: responses then close their connection so clients reconnect elsewhere.
     pub draining: Arc<AtomicBool>,
+    /// Open a root span per request here (when tracing-actix-web's is not installed).
+    pub own_root_span: bool,
 }
 
 /// Per-worker clients (awc is single-threaded; each worker has its own
@@ -81,7 +83,12 @@ pub async fn handle(
     worker: web::Data<Worker>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let request_id = RequestId::of(&req).unwrap_or_else(RequestId::generate);
+    let request_id = RequestId::of(&req).unwrap_or_else(|| incoming_request_id(req.headers()));
+    let span = if shared.own_root_span {
+        tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = req.uri().path())
+    } else {
+        tracing::Span::none()
+    };
     let host = host_of(&req);
     let (route, dialect) = match shared.table.lookup(host, req.uri().path()) {
         Lookup::Route(r) => (Some(Arc::clone(r)), r.dialect),
@@ -100,6 +107,7 @@ pub async fn handle(
                 &request_id,
                 &mut decision,
             )
+            .instrument(span)
             .await
         }
         None => Err(ApiError::not_found("route")),
@@ -328,6 +336,15 @@ fn upstream_error(metrics: &Metrics, route: &Route, e: SendRequestError) -> ApiE
             .with_log_detail(detail)
         }
     }
+}
+
+/// A well-formed incoming `X-Request-Id`, else a new one.
+pub fn incoming_request_id(headers: &HeaderMap) -> RequestId {
+    headers
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::parse)
+        .unwrap_or_else(RequestId::generate)
 }
 
 /// The Host the client asked for (HTTP/1 `Host`, HTTP/2 `:authority`).

@@ -10,7 +10,7 @@
 use crate::config::{AuthMode, Config, RouteConfig};
 use actix_web::http::Method;
 use error_envelope::Dialect;
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{borrow::Cow, collections::HashMap, sync::Arc, time::Duration};
 
 /// One resolved route.
 #[derive(Debug)]
@@ -88,7 +88,7 @@ impl RouteTable {
         for (index, rc) in config.routes.iter().enumerate() {
             let route = resolve(index, rc, config)?;
             for host in &rc.hosts {
-                let entries = hosts.entry(normalize_host(host)).or_default();
+                let entries = hosts.entry(normalize_host(host).into_owned()).or_default();
                 for path in &rc.paths {
                     if !path.starts_with('/') {
                         return Err(RouteError::Invalid {
@@ -117,7 +117,7 @@ impl RouteTable {
 
     /// Finds the route of `host` (raw Host header) and `path`.
     pub fn lookup(&self, host: &str, path: &str) -> Lookup<'_> {
-        let Some(entries) = self.hosts.get(&normalize_host(host)) else {
+        let Some(entries) = self.hosts.get(normalize_host(host).as_ref()) else {
             return Lookup::UnknownHost;
         };
         let hit = entries.iter().find(|e| {
@@ -170,19 +170,30 @@ fn resolve(index: usize, rc: &RouteConfig, config: &Config) -> Result<Route, Rou
 }
 
 /// `Gen.Localhost:8080` → `gen.localhost`; `[::1]:8080` → `[::1]`.
-pub fn normalize_host(raw: &str) -> String {
+pub fn normalize_host(raw: &str) -> Cow<'_, str> {
+    // Fast path: already a bare lowercase name.
+    if !raw
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || matches!(b, b':' | b' ' | b'['))
+        && !raw.ends_with('.')
+    {
+        return Cow::Borrowed(raw);
+    }
     let raw = raw.trim();
     let host = if raw.starts_with('[') {
         raw.find(']').map_or(raw, |i| &raw[..=i])
     } else {
         raw.rsplit_once(':').map_or(raw, |(h, _)| h)
     };
-    host.trim_end_matches('.').to_ascii_lowercase()
+    Cow::Owned(host.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// True when a path has `.`/`..` segments (also percent-encoded): refused so an
 /// upstream never resolves a path outside the prefix the route granted.
 pub fn has_dot_segments(path: &str) -> bool {
+    if !path.bytes().any(|b| b == b'.' || b == b'%') {
+        return false;
+    }
     path.split('/').any(|seg| {
         let lower = seg.to_ascii_lowercase().replace("%2e", ".");
         lower == "." || lower == ".."
