@@ -39,6 +39,8 @@ pub struct Config {
     pub ratelimit_coalesce: bool,
     /// How long in-flight requests may still run after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// Request target plus headers, in bytes → 431 beyond (actix itself stops at 128 KiB / 96 headers).
+    pub max_header_bytes: usize,
     /// Time a client has to send its request head (slowloris guard) → 408.
     pub client_request_timeout_ms: u64,
     /// Time to finish a connection shutdown.
@@ -181,6 +183,7 @@ impl Default for Config {
             ratelimit_fail_policy: FailPolicy::Open,
             ratelimit_coalesce: true,
             shutdown_timeout_secs: 30,
+            max_header_bytes: 32 * 1024,
             client_request_timeout_ms: 5_000,
             client_disconnect_timeout_ms: 1_000,
             keep_alive_secs: 10,

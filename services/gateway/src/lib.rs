@@ -103,6 +103,7 @@ impl Application {
         let otel = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
         let shared = web::Data::new(Shared {
             own_root_span: !otel,
+            max_header_bytes: config.max_header_bytes,
             table,
             cache: Arc::clone(&cache),
             metrics: Arc::clone(&metrics),

@@ -57,6 +57,8 @@ pub struct Shared {
     pub draining: Arc<AtomicBool>,
     /// Open a root span per request here (when tracing-actix-web's is not installed).
     pub own_root_span: bool,
+    /// Bound on the request target plus headers (431 beyond).
+    pub max_header_bytes: usize,
 }
 
 /// Per-worker clients (awc is single-threaded; each worker has its own
@@ -155,6 +157,23 @@ async fn forward(
     request_id: &RequestId,
     decision: &mut Option<Decision>,
 ) -> Result<HttpResponse, ApiError> {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes + req.uri().path_and_query().map_or(0, |p| p.as_str().len())
+        > shared.max_header_bytes
+    {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            codes::INVALID_REQUEST,
+            format!(
+                "the request line and headers exceed {} bytes",
+                shared.max_header_bytes
+            ),
+        ));
+    }
     if has_dot_segments(req.uri().path()) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -411,6 +430,7 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
             || *name == header::CONTENT_LENGTH
             || *name == header::AUTHORIZATION
             || *name == header::FORWARDED
+            || *name == header::EXPECT
             || *name == X_REQUEST_ID
             || *name == TRACEPARENT
             || *name == X_FORWARDED_FOR

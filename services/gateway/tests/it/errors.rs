@@ -212,3 +212,16 @@ async fn when_auth_is_down_cached_keys_work_and_unknown_keys_get_503() {
         .unwrap();
     assert_eq!(ready.status(), 503);
 }
+
+#[tokio::test]
+async fn oversized_headers_are_431() {
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let res = gw
+        .get("gen.localhost", "/api/v1/openapi.json")
+        .header("x-padding", "a".repeat(40 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 431, "invalid_request", true).await;
+}
