@@ -12,6 +12,7 @@ mod authctl;
 mod authenticate;
 mod jwks;
 mod operator_api;
+mod process;
 mod revocation;
 
 use auth_service::{AppState, Application, Config};

@@ -1,0 +1,136 @@
+//! The `auth-service` binary as `make run` and Kubernetes use it, and the
+//! guard that `schema.rs` matches the migrations.
+
+use diesel::QueryableByName;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::{process::Command, time::Duration};
+use testkit::process::{ServiceProcess, free_port};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_then_serve_then_stop_gracefully() {
+    let database = db::with_database(&testkit::pg_url(), &testkit::unique("t_authproc_")).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_auth-service"))
+        .arg("migrate")
+        .env("AUTH__DATABASE_URL", &database)
+        .env("RUST_LOG", "warn")
+        .status()
+        .unwrap();
+    assert!(status.success(), "auth-service migrate failed");
+
+    let (http, grpc) = (free_port(), free_port());
+    let env = [
+        ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{http}")),
+        ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{grpc}")),
+        ("AUTH__DATABASE_URL", database.clone()),
+        ("AUTH__REDIS_URL", testkit::redis_url()),
+        (
+            "AUTH__REVOCATION_CHANNEL",
+            testkit::unique("auth:revocations:proc:"),
+        ),
+        ("AUTH__HTTP_WORKERS", "1".into()),
+        ("RUST_LOG", "warn".into()),
+    ];
+    let mut process = ServiceProcess::spawn(
+        "auth-service",
+        &["serve"],
+        &env,
+        &format!("http://127.0.0.1:{http}/readyz"),
+    )
+    .await;
+    // The default operator token of local development.
+    let res = testkit::http()
+        .post(format!("http://127.0.0.1:{http}/v1/tenants"))
+        .bearer_auth("dev-operator-token")
+        .json(&serde_json::json!({ "product": "admin", "name": "Demo Shop" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mut client =
+        rpc::auth::auth_client::AuthClient::connect(format!("http://127.0.0.1:{grpc}"))
+            .await
+            .unwrap();
+    let refused = client
+        .authenticate(rpc::auth::AuthenticateRequest {
+            token: "copt_live_nonsense".into(),
+            product: rpc::auth::Product::Admin as i32,
+            audience: "admin-api".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(refused.error, rpc::auth::AuthError::Malformed as i32);
+
+    let exit = process
+        .terminate(Duration::from_secs(20))
+        .expect("exits after SIGTERM");
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[derive(QueryableByName)]
+struct ColumnName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+/// Column names of `table` in the migrated database, in order.
+async fn columns_in_db(conn: &mut AsyncPgConnection, table: &str) -> Vec<String> {
+    diesel::sql_query(
+        "SELECT column_name::text AS column_name FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind::<diesel::sql_types::Text, _>(table)
+    .load::<ColumnName>(conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|c| c.column_name)
+    .collect()
+}
+
+/// Column names as `schema.rs` declares them (read from the SQL diesel generates).
+fn columns_in_schema(sql: String) -> Vec<String> {
+    let select = sql
+        .split(" FROM ")
+        .next()
+        .unwrap()
+        .trim_start_matches("SELECT ");
+    select
+        .split(", ")
+        .map(|c| c.rsplit('.').next().unwrap().trim_matches('"').to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_rs_matches_the_migrations() {
+    use auth_service::schema::{api_keys, signing_keys, tenants, users};
+    use diesel::{QueryDsl, debug_query, pg::Pg};
+    let url = testkit::fresh_db("auth", auth_service::MIGRATIONS).await;
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    let declared = [
+        (
+            "tenants",
+            debug_query::<Pg, _>(&tenants::table.select(tenants::all_columns)).to_string(),
+        ),
+        (
+            "users",
+            debug_query::<Pg, _>(&users::table.select(users::all_columns)).to_string(),
+        ),
+        (
+            "api_keys",
+            debug_query::<Pg, _>(&api_keys::table.select(api_keys::all_columns)).to_string(),
+        ),
+        (
+            "signing_keys",
+            debug_query::<Pg, _>(&signing_keys::table.select(signing_keys::all_columns))
+                .to_string(),
+        ),
+    ];
+    for (table, sql) in declared {
+        assert_eq!(
+            columns_in_schema(sql),
+            columns_in_db(&mut conn, table).await,
+            "schema.rs drifted for {table}"
+        );
+    }
+}
