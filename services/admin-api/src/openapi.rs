@@ -17,7 +17,10 @@ use utoipa::{ToSchema, openapi::RefOr, openapi::schema::Schema};
 
 /// PATCH /customers/{id}: every attribute optional; `null` clears a nullable one.
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
+#[expect(
+    dead_code,
+    reason = "a documentation-only schema: never built, only described"
+)]
 pub struct CustomerUpdate {
     /// Unique per shop (case-insensitive); stored lowercase.
     email: Option<String>,
@@ -36,7 +39,10 @@ pub struct CustomerUpdate {
 
 /// POST /campaigns. The body may also be flat (`{"name": …, "audience_id": …}`).
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
+#[expect(
+    dead_code,
+    reason = "a documentation-only schema: never built, only described"
+)]
 pub struct CampaignCreate {
     name: String,
     /// Required: "audience_id required for campaign creation".
@@ -50,7 +56,10 @@ pub struct CampaignCreate {
 
 /// POST /journeys.
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
+#[expect(
+    dead_code,
+    reason = "a documentation-only schema: never built, only described"
+)]
 pub struct JourneyCreate {
     name: String,
     /// signup | first_order | abandoned_cart | winback | birthday
@@ -64,7 +73,10 @@ pub struct JourneyCreate {
 
 /// POST /products (title, sku, price required) and PATCH /products/{id} (all optional).
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
+#[expect(
+    dead_code,
+    reason = "a documentation-only schema: never built, only described"
+)]
 pub struct ProductWrite {
     title: Option<String>,
     /// Unique per shop.
@@ -85,7 +97,10 @@ pub struct ProductWrite {
 
 /// One row of the bulk inventory PATCH: exactly one of `available` and `adjustment`.
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
+#[expect(
+    dead_code,
+    reason = "a documentation-only schema: never built, only described"
+)]
 pub struct InventoryChange {
     /// Inventory level id (`inv_…`).
     id: String,
@@ -93,7 +108,10 @@ pub struct InventoryChange {
 }
 
 #[derive(ToSchema)]
-#[expect(dead_code, reason = "a documentation-only schema: never built, only described")]
+#[expect(
+    dead_code,
+    reason = "a documentation-only schema: never built, only described"
+)]
 pub struct InventoryChangeAttributes {
     /// New absolute quantity (≥ 0).
     available: Option<i64>,

@@ -81,6 +81,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_inner(tweak, false).await
+    }
+
+    /// The service verifying JWTs with the JWKS at `config.jwks_url` (as in production).
+    pub async fn spawn_with_remote_jwks(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_inner(tweak, true).await
+    }
+
+    async fn spawn_inner(tweak: impl FnOnce(&mut Config), remote_jwks: bool) -> Self {
         let db_url = testkit::fresh_db("adminapi", MIGRATIONS).await;
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
@@ -96,9 +105,13 @@ impl TestApp {
         };
         tweak(&mut config);
         let signer = TestSigner::new();
-        let app = Application::build_with(config, signer.verifier("admin-api"))
-            .await
-            .expect("build");
+        let app = if remote_jwks {
+            Application::build(config).await.expect("build")
+        } else {
+            Application::build_with(config, signer.verifier("admin-api"))
+                .await
+                .expect("build")
+        };
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         Self {

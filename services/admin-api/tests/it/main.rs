@@ -7,6 +7,7 @@
 )]
 
 mod analytics;
+mod auth_e2e;
 mod campaigns;
 mod contract;
 mod customers;
