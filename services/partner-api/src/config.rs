@@ -48,7 +48,8 @@ pub struct QueryLimits {
     pub max_per_page: u32,
     /// (page − 1) × perPage + perPage may not exceed this (deep OFFSET is refused).
     pub max_result_window: u64,
-    /// Budget of the exact `totalCount`; beyond it the planner's estimate is returned.
+    /// Budget of the exact `totalCount`; beyond it the planner's estimate is returned
+    /// (0: always the estimate).
     pub count_timeout_ms: u64,
     /// At most this many values in one `__in` list.
     pub max_in_values: usize,

@@ -14,7 +14,8 @@ struct Claimed {
 }
 
 /// Claims `(message_id, item_id)` pairs (unique message ids) inside the caller's
-/// transaction. Returns the message ids that were new. A concurrent transaction
+/// transaction, in message-id order so that concurrent batches sharing ids
+/// lock them in the same order and cannot deadlock. Returns the message ids that were new. A concurrent transaction
 /// claiming the same id makes this statement wait for it: if it commits, the id
 /// is reported as already taken; if it rolls back, the claim succeeds here.
 pub async fn claim(
@@ -29,7 +30,7 @@ pub async fn claim(
     let (ids, items): (Vec<String>, Vec<Uuid>) = claims.iter().cloned().unzip();
     let rows: Vec<Claimed> = sql_query(
         "INSERT INTO ingest_dedup (project_id, kind, message_id, item_id) \
-         SELECT $1, $2, m, i FROM unnest($3::text[], $4::uuid[]) AS t(m, i) \
+         SELECT $1, $2, m, i FROM unnest($3::text[], $4::uuid[]) AS t(m, i) ORDER BY m \
          ON CONFLICT DO NOTHING RETURNING message_id, item_id",
     )
     .bind::<st::Uuid, _>(project)

@@ -48,7 +48,7 @@ pub async fn upsert(
     let surf: Vec<Option<String>> = entries.values().map(|m| m.surface.clone()).collect();
     sql_query(
         "INSERT INTO event_dictionary (project_id, event_name, category, feature, surface) \
-         SELECT $1, t.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t \
+         SELECT $1, n, c, f, s FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(n, c, f, s) ORDER BY n \
          ON CONFLICT (project_id, event_name) DO UPDATE SET \
            category = COALESCE(EXCLUDED.category, event_dictionary.category), \
            feature = COALESCE(EXCLUDED.feature, event_dictionary.feature), \

@@ -8,7 +8,7 @@
 //!    `SET LOCAL statement_timeout` (`query.count_timeout_ms`);
 //! 3. when that budget is exceeded, the planner's row estimate for the same
 //!    filters is returned instead, and the response carries
-//!    `X-Total-Count-Estimated: true`.
+//!    `X-Total-Count-Estimated: true`. A budget of 0 skips the exact count.
 
 use super::{Count, bind_all};
 use crate::dsl::{Bind, ListQuery};
@@ -65,6 +65,14 @@ where
         });
     }
     let where_sql = format!("FROM {} WHERE project_id = $1{cond}", r.table);
+    if count_timeout_ms == 0 {
+        let estimate = estimated_count(conn, project, &where_sql, binds).await?;
+        return Ok(Listed {
+            rows,
+            total: estimate.max(offset + len),
+            total_exact: false,
+        });
+    }
     match exact_count(conn, project, &where_sql, &binds, count_timeout_ms).await {
         Ok(total) => Ok(Listed {
             rows,

@@ -304,3 +304,28 @@ async fn old_and_future_months_get_partitions_or_the_default() {
         1
     );
 }
+
+#[tokio::test]
+async fn overlapping_batches_in_opposite_orders_do_not_deadlock() {
+    let app = TestApp::spawn().await;
+    app.ok("/api/partner/health").await;
+    let ids: Vec<String> = (0..100).map(|i| format!("x-{i:03}")).collect();
+    let batch = |rev: bool| {
+        let mut ids = ids.clone();
+        if rev {
+            ids.reverse();
+        }
+        json!({"projectId": app.project_id(), "events": ids.iter().map(|m| json!({"name": "cross", "messageId": m})).collect::<Vec<_>>()})
+    };
+    let attempts: Vec<_> = (0..8).map(|i| app.ingest(batch(i % 2 == 1))).collect();
+    let results = futures_util::future::join_all(attempts).await;
+    let accepted: i64 = results
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, StatusCode::OK, "{b}");
+            b["accepted"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(accepted, 100);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM events").await, 100);
+}

@@ -159,3 +159,37 @@ async fn invalid_token_is_answered_by_the_service() {
         (StatusCode::FORBIDDEN, Some("insufficient_scope"))
     );
 }
+
+#[tokio::test]
+async fn total_count_falls_back_to_the_planner_estimate() {
+    // A zero budget forces the fallback taken when the exact count exceeds its time budget.
+    let app = TestApp::spawn_with(|c| c.query.count_timeout_ms = 0).await;
+    app.ingest_ok(json!({"events": events(120, "e")})).await;
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/partner/events?q[perPage]=50&q[page]=2",
+            app.base
+        ))
+        .header(
+            "authorization",
+            app.signer.bearer(&app.principal, "partner-api"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get("x-total-count-estimated").unwrap(),
+        "true"
+    );
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["events"].as_array().unwrap().len(), 50);
+    assert!(
+        b["totalCount"].as_i64().unwrap() >= 100,
+        "never less than the rows seen: {b}"
+    );
+    // the last page is still exact and unflagged
+    let last = app.ok("/api/partner/events?q[perPage]=50&q[page]=3").await;
+    assert_eq!(last["totalCount"], 120);
+}

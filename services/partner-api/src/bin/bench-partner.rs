@@ -1,0 +1,363 @@
+//! `bench-partner`: ingest throughput and list latency of partner-api against real PostgreSQL.
+//!
+//! Runs the service in-process (directly, not through the gateway) on a fresh
+//! database, with internal JWTs signed by a key of its own, then:
+//! 1. ingest: `--ingest-events` events in batches of `--batch` through
+//!    `POST /sdk/ingest` from `--concurrency` clients → events/s;
+//! 2. the same rows through a raw PostgreSQL `COPY events FROM STDIN` → rows/s;
+//! 3. a large table: `--large-rows` events (90 % one project, the rest spread
+//!    over 9 others, 60 days) inserted with `generate_series`, then
+//!    `VACUUM ANALYZE`;
+//! 4. list latency (p50/p99 over `--queries` requests each) for filters,
+//!    with the `totalCount` returned and whether it was exact.
+
+use auth_core::{
+    Principal, Product,
+    jwt::{InternalClaims, Jwks, JwtVerifier, SigningKey, now},
+};
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use partner_api::{Application, Config};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "bench-partner")]
+struct Args {
+    /// PostgreSQL server (any database name; the bench creates its own).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pg: String,
+    #[arg(long, default_value_t = 50_000)]
+    ingest_events: usize,
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    #[arg(long, default_value_t = 2_000_000)]
+    large_rows: i64,
+    #[arg(long, default_value_t = 100)]
+    queries: usize,
+    /// Exact-count budget of the service under test (ms).
+    #[arg(long, default_value_t = 1000)]
+    count_timeout_ms: u64,
+}
+
+fn event(i: usize, run: &str) -> Value {
+    let names = ["page_view", "click", "purchase", "signup", "checkout"];
+    let mut e = json!({
+        "name": names[i % names.len()],
+        "messageId": format!("{run}-{i}"),
+        "sessionId": Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + (i / 20) as u128).to_string(),
+        "externalUserId": format!("user_{}", i % 5000),
+        "url": format!("https://app.example.com/p/{}", i % 100),
+        "platform": "Linux",
+        "browser": "Chrome",
+        "payload": {"i": i, "page": format!("/p/{}", i % 100)},
+    });
+    if i.is_multiple_of(20) {
+        e["orderId"] = json!(format!("ord_{i}"));
+        e["totalAmount"] = json!(19.5);
+        e["currency"] = json!("USD");
+    }
+    e
+}
+
+fn pct(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+async fn pg(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let db_name = format!("bench_partner_{}", std::process::id());
+    let db_url = db::with_database(&args.pg, &db_name)?;
+    let admin = pg(&db::with_database(&args.pg, "postgres")?).await?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+        .await?;
+    let result = run(&args, &db_url).await;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+        .await?;
+    result
+}
+
+async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
+    let key = SigningKey::generate("bench")?;
+    let verifier = JwtVerifier::from_jwks(
+        &Jwks {
+            keys: vec![key.jwk()],
+        },
+        "partner-api",
+    );
+    let mut config = Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: db_url.to_owned(),
+        db_pool_size: 16,
+        auth_grpc_url: "http://127.0.0.1:9".into(),
+        ..Config::default()
+    };
+    config.query.count_timeout_ms = args.count_timeout_ms;
+    let app = Application::build_with_verifier(config, verifier).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let principal = |public: &str| Principal {
+        tenant_id: Uuid::now_v7(),
+        product: Product::Partner,
+        scopes: vec!["read".into()],
+        tier: "enterprise".into(),
+        key_id: "key_bench".into(),
+        user_id: None,
+        public_id: Some(public.to_owned()),
+        env: "live".into(),
+    };
+    let bearer = |p: &Principal| -> anyhow::Result<String> {
+        Ok(format!(
+            "Bearer {}",
+            key.sign(&InternalClaims::new(
+                p,
+                "partner-api",
+                now(),
+                Duration::from_secs(3600)
+            ))?
+        ))
+    };
+
+    println!(
+        "partner-api benchmark (directly against the service, in-process; PostgreSQL 15, {} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+
+    // ---- 1. ingest through HTTP -------------------------------------------------------------
+    let ingest_p = principal("proj_benchingest");
+    http.get(format!("{base}/api/partner/health"))
+        .header("authorization", bearer(&ingest_p)?)
+        .send()
+        .await?
+        .error_for_status()?;
+    let batches = args.ingest_events.div_ceil(args.batch);
+    let bodies: Vec<Value> = (0..batches)
+        .map(|b| {
+            let events: Vec<Value> = (b * args.batch..((b + 1) * args.batch).min(args.ingest_events)).map(|i| event(i, "r1")).collect();
+            json!({"projectId": "proj_benchingest", "sentAt": partner_api::views::fmt_ts(time::OffsetDateTime::now_utc()), "events": events})
+        })
+        .collect();
+    let started = Instant::now();
+    let mut hist = Histogram::<u64>::new(3)?;
+    let mut accepted = 0u64;
+    let mut stream = futures_util::stream::iter(bodies.iter().map(|body| {
+        let http = http.clone();
+        let url = format!("{base}/sdk/ingest");
+        async move {
+            let t = Instant::now();
+            let res: Value = http
+                .post(url)
+                .json(body)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            Ok::<_, anyhow::Error>((t.elapsed(), res["accepted"].as_u64().unwrap_or(0)))
+        }
+    }))
+    .buffer_unordered(args.concurrency);
+    while let Some(r) = stream.next().await {
+        let (lat, n) = r?;
+        hist.record(lat.as_micros() as u64)?;
+        accepted += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "ingest   : {accepted} events in {batches} batches of {} ({} concurrent): {:.0} events/s  (batch p50 {:.1} ms, p99 {:.1} ms)",
+        args.batch,
+        args.concurrency,
+        accepted as f64 / secs,
+        pct(&hist, 0.5),
+        pct(&hist, 0.99)
+    );
+
+    // ---- 2. the same rows through COPY ------------------------------------------------------
+    let client = pg(db_url).await?;
+    let copy_project = Uuid::now_v7();
+    let now_ts = time::OffsetDateTime::now_utc();
+    let mut buf = String::new();
+    for b in &bodies {
+        for e in b["events"].as_array().into_iter().flatten() {
+            let opt = |v: &Value| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| "\\N".into())
+            };
+            let ts = partner_api::views::fmt_ts(now_ts);
+            buf.push_str(&format!(
+                "{copy_project}\t{}\t{ts}\t{ts}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\tsdk\t{}\t{}\t{}\t{}\n",
+                Uuid::now_v7(),
+                opt(&e["name"]),
+                e["payload"],
+                opt(&e["sessionId"]),
+                opt(&e["externalUserId"]),
+                opt(&e["url"]),
+                opt(&e["platform"]),
+                opt(&e["browser"]),
+                opt(&e["messageId"]),
+                opt(&e["orderId"]),
+                e["totalAmount"]
+                    .as_f64()
+                    .map(|f| f.to_string())
+                    .unwrap_or_else(|| "\\N".into()),
+                opt(&e["currency"]),
+            ));
+        }
+    }
+    let started = Instant::now();
+    let sink = client
+        .copy_in(
+            "COPY events (project_id, id, \"timestamp\", received_at, name, payload, session_id, external_user_id, \
+             url, platform, browser, source, message_id, order_id, total_amount, currency) FROM STDIN",
+        )
+        .await?;
+    futures_util::pin_mut!(sink);
+    sink.send(bytes::Bytes::from(buf)).await?;
+    let copied = sink.finish().await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "copy     : {copied} rows with raw COPY in one transaction: {:.0} rows/s (no validation, dedup or HTTP)",
+        copied as f64 / secs
+    );
+
+    // ---- 3. a large table --------------------------------------------------------------------
+    let big_p = principal("proj_benchlarge");
+    http.get(format!("{base}/api/partner/health"))
+        .header("authorization", bearer(&big_p)?)
+        .send()
+        .await?
+        .error_for_status()?;
+    let started = Instant::now();
+    let others: Vec<Uuid> = (0..9).map(|_| Uuid::now_v7()).collect();
+    let chunk = 500_000i64;
+    let mut from = 1i64;
+    while from <= args.large_rows {
+        let to = (from + chunk - 1).min(args.large_rows);
+        client
+            .execute(
+                "INSERT INTO events (project_id, id, \"timestamp\", received_at, name, payload, session_id, \
+                 external_user_id, url, platform, browser, source, order_id, total_amount, currency) \
+                 SELECT CASE WHEN g % 10 = 0 THEN ($3::uuid[])[(g / 10) % 9 + 1] ELSE $1 END, gen_random_uuid(), \
+                   now() - (g * interval '60 days' / $2::bigint), now(), \
+                   (ARRAY['page_view','click','purchase','signup','checkout'])[g % 5 + 1], \
+                   jsonb_build_object('i', g), \
+                   ('00000000-0000-4000-8000-' || lpad(to_hex(g / 20), 12, '0'))::uuid, \
+                   'user_' || (g % 50000), 'https://app.example.com/p/' || (g % 100), 'Linux', 'Chrome', \
+                   CASE WHEN g % 7 = 0 THEN 'backend' ELSE 'sdk' END, \
+                   CASE WHEN g % 50 = 1 THEN 'ord_' || g END, CASE WHEN g % 50 = 1 THEN (g % 1000)::numeric END, \
+                   CASE WHEN g % 50 = 1 THEN 'USD' END \
+                 FROM generate_series($4::bigint, $5::bigint) g",
+                &[&big_p.tenant_id, &args.large_rows, &others, &from, &to],
+            )
+            .await?;
+        from = to + 1;
+    }
+    client.batch_execute("VACUUM ANALYZE events").await?;
+    println!(
+        "seed     : {} rows (90% in one project, 60 days, 3 monthly partitions) in {:.1} s incl. VACUUM ANALYZE",
+        args.large_rows,
+        started.elapsed().as_secs_f64()
+    );
+
+    // ---- 4. list latency ---------------------------------------------------------------------
+    let day_ago =
+        partner_api::views::fmt_ts(time::OffsetDateTime::now_utc() - time::Duration::days(1));
+    let week_ago =
+        partner_api::views::fmt_ts(time::OffsetDateTime::now_utc() - time::Duration::days(7));
+    let cases: Vec<(&str, String)> = vec![
+        ("default (newest 50)", String::new()),
+        (
+            "timestamp >= 1 day ago",
+            format!("q[timestamp__gte]={day_ago}"),
+        ),
+        ("name = purchase", "q[name__eq]=purchase".into()),
+        (
+            "name = purchase, last 7 days",
+            format!("q[name__eq]=purchase&q[timestamp__gte]={week_ago}"),
+        ),
+        ("conversions (orderId__not=)", "q[orderId__not]=".into()),
+        (
+            "externalUserId = user_42",
+            "q[externalUserId__eq]=user_42".into(),
+        ),
+        (
+            "sessionId = …",
+            "q[sessionId__eq]=00000000-0000-4000-8000-000000000100".into(),
+        ),
+        (
+            "name like 'check' + 1 day",
+            format!("q[name__like]=check&q[timestamp__gte]={day_ago}"),
+        ),
+        (
+            "source = backend, asc order",
+            "q[source__eq]=backend&q[timestamp__order]=asc".into(),
+        ),
+        ("totalAmount >= 500", "q[totalAmount__gte]=500".into()),
+        ("page 100 (offset 4950)", "q[page]=100".into()),
+    ];
+    let auth = bearer(&big_p)?;
+    println!(
+        "list     : GET /api/partner/events over {} rows, {} sequential requests per case (count budget {} ms)",
+        args.large_rows, args.queries, args.count_timeout_ms
+    );
+    println!(
+        "  {:<32} {:>9} {:>9} {:>12}",
+        "filter", "p50 ms", "p99 ms", "totalCount"
+    );
+    for (label, q) in cases {
+        let mut h = Histogram::<u64>::new(3)?;
+        let mut total = Value::Null;
+        let mut estimated = false;
+        for _ in 0..args.queries {
+            let t = Instant::now();
+            let res = http
+                .get(format!("{base}/api/partner/events?{q}"))
+                .header("authorization", &auth)
+                .send()
+                .await?
+                .error_for_status()?;
+            estimated = res.headers().contains_key("x-total-count-estimated");
+            let body: Value = res.json().await?;
+            h.record(t.elapsed().as_micros() as u64)?;
+            total = body["totalCount"].clone();
+        }
+        println!(
+            "  {:<32} {:>9.1} {:>9.1} {:>12} {}",
+            label,
+            pct(&h, 0.5),
+            pct(&h, 0.99),
+            total.to_string(),
+            if estimated {
+                "(estimate: exact count over budget)"
+            } else {
+                "(exact)"
+            }
+        );
+    }
+    Ok(())
+}
