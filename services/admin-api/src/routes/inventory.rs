@@ -146,8 +146,13 @@ pub async fn bulk_update(
     let changes = changes(&body)?;
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
-            let mut updated = Vec::with_capacity(changes.len());
-            for (i, c) in changes.into_iter().enumerate() {
+            // Rows are updated in id order (concurrent bulk updates lock in the same
+            // order, so they queue instead of deadlocking); the answer keeps request order.
+            let mut order: Vec<usize> = (0..changes.len()).collect();
+            order.sort_by(|a, b| changes[*a].id.cmp(&changes[*b].id));
+            let mut updated: Vec<Option<_>> = (0..changes.len()).map(|_| None).collect();
+            for i in order {
+                let c = &changes[i];
                 match apply_inventory(conn, tenant, &c.id, c.absolute, c.delta).await {
                     Ok(0) => {
                         return Err(ApiError::not_found("inventory level").with_details(
@@ -165,8 +170,9 @@ pub async fn bulk_update(
                     Err(e) => return Err(ApiError::internal(e)),
                 }
                 let row: InventoryRow = fetch_one(conn, &INVENTORY, tenant, &c.id).await?;
-                updated.push(row.render());
+                updated[i] = Some(row.render());
             }
+            let updated: Vec<_> = updated.into_iter().flatten().collect();
             Reply::ok(&json!({ "data": updated }))
         })
     })
