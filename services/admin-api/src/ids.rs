@@ -18,8 +18,3 @@ pub fn new(prefix: &str) -> String {
     let hex = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}{}", &hex[..24])
 }
-
-/// SQL expression generating an id with `prefix` (for bulk seeding).
-pub fn sql(prefix: &str) -> String {
-    format!("'{prefix}' || substr(md5(random()::text || clock_timestamp()::text), 1, 24)")
-}

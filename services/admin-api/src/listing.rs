@@ -482,15 +482,6 @@ pub async fn fetch_one<R: Row>(
         .ok_or_else(|| ApiError::not_found(spec.resource))
 }
 
-/// Documentation of a spec's filters and sorts (README / OpenAPI).
-pub fn describe(spec: &ListSpec) -> Value {
-    serde_json::json!({
-        "filters": spec.filters.iter().map(|f| serde_json::json!({"name": f.name, "type": f.kind.describe(), "doc": f.doc})).collect::<Vec<_>>(),
-        "sorts": spec.sorts.iter().map(|s| s.name).collect::<Vec<_>>(),
-        "default_sort": spec.default_sort,
-    })
-}
-
 #[derive(QueryableByName)]
 struct Exists {
     #[diesel(sql_type = diesel::sql_types::Bool)]
