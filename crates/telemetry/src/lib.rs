@@ -101,17 +101,22 @@ static SECRET_PATTERNS: LazyLock<regex::Regex> = LazyLock::new(|| {
         r"|(?P<bearer>[Bb]earer\s+)[A-Za-z0-9._~+/=-]{8,}",
         r"|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
         r"|(?P<sig>(?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig|token)=)[^&\s\x22]+",
+        r"|[A-Za-z0-9._%+-]+(?P<email>@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
     ))
     .unwrap_or_else(|e| unreachable!("static regex: {e}"))
 });
 
-/// Masks API keys (`copt_live_***`), bearer tokens, JWTs and signed-URL parameters.
+/// Masks API keys (`copt_live_***`), bearer tokens, JWTs, signed-URL parameters
+/// and the local part of email addresses (`***@example.com`).
 pub fn redact(line: &str) -> Cow<'_, str> {
     SECRET_PATTERNS.replace_all(line, |caps: &regex::Captures<'_>| {
         for name in ["key", "bearer", "sig"] {
             if let Some(m) = caps.name(name) {
                 return format!("{}***", m.as_str());
             }
+        }
+        if let Some(domain) = caps.name("email") {
+            return format!("***{}", domain.as_str());
         }
         "***".to_owned()
     })
@@ -147,6 +152,10 @@ mod tests {
         assert!(!out.contains("c2lnbmF0dXJl"), "{out}");
         assert!(out.contains("copt_live_***"));
         assert!(out.contains("X-Amz-Expires=60"));
+        assert_eq!(
+            redact("customer jane.doe+x@example.com updated"),
+            "customer ***@example.com updated"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The root span of each HTTP request: tracing-actix-web's default fields
-//! (method, route, status, `traceparent` continuation) plus the request id.
+//! (method, route, status, `traceparent` continuation) plus the request id;
+//! `http.target` is the path only, since query strings carry personal data.
 
 use actix_web::{
     Error,
@@ -18,7 +19,10 @@ impl RootSpanBuilder for PlatformRootSpan {
             .get::<RequestId>()
             .map(|r| r.to_string())
             .unwrap_or_default();
-        tracing_actix_web::root_span!(request, request_id = %request_id)
+        let span = tracing_actix_web::root_span!(request, request_id = %request_id);
+        // Query strings carry filter values (emails, names): keep only the path.
+        span.record("http.target", request.path());
+        span
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
