@@ -56,7 +56,24 @@ UNCACHED_HTTP=$(free_port); UNCACHED_GRPC=$(free_port)
 start_auth uncached "$UNCACHED_HTTP" "$UNCACHED_GRPC" 0
 
 echo "database $DB; ${SECONDS_PER_RUN}s per run, concurrency $CONCURRENCY, $KEYS keys; $(nproc) cores shared by client and server"
-"$BIN/bench-auth" --label cached --http "http://127.0.0.1:$CACHED_HTTP" --grpc "http://127.0.0.1:$CACHED_GRPC" \
-  --token "$TOKEN" --seconds "$SECONDS_PER_RUN" --concurrency "$CONCURRENCY" --keys "$KEYS"
-"$BIN/bench-auth" --label uncached --http "http://127.0.0.1:$UNCACHED_HTTP" --grpc "http://127.0.0.1:$UNCACHED_GRPC" \
-  --token "$TOKEN" --seconds "$SECONDS_PER_RUN" --concurrency "$CONCURRENCY" --keys "$KEYS"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# CPU time (clock ticks) of a process, to report the server's CPU per call.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK_HZ=$(getconf CLK_TCK)
+
+run() { # label http grpc pid
+  local before after out total
+  before=$(cpu_ticks "$4")
+  out=$("$BIN/bench-auth" --label "$1" --http "http://127.0.0.1:$2" --grpc "http://127.0.0.1:$3" \
+    --token "$TOKEN" --seconds "$SECONDS_PER_RUN" --concurrency "$CONCURRENCY" --keys "$KEYS")
+  after=$(cpu_ticks "$4")
+  total=$(grep -o 'total_calls=[0-9]*' <<<"$out" | cut -d= -f2)
+  echo "$out"
+  awk -v t="$((after - before))" -v hz="$TICK_HZ" -v n="$total" -v l="$1" \
+    'BEGIN { printf "%-10s server CPU %.1f µs per Authenticate (incl. key minting and warm-up)\n", l, t / hz * 1e6 / n }'
+}
+
+run cached "$CACHED_HTTP" "$CACHED_GRPC" "${PIDS[0]}"
+run uncached "$UNCACHED_HTTP" "$UNCACHED_GRPC" "${PIDS[1]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

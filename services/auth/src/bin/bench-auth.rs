@@ -76,6 +76,8 @@ struct TaskResult {
     histogram: Histogram<u64>,
     calls: u64,
     refused: u64,
+    /// Including the warm-up.
+    total: u64,
 }
 
 async fn worker(
@@ -86,7 +88,7 @@ async fn worker(
     until: Instant,
 ) -> anyhow::Result<TaskResult> {
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let (mut calls, mut refused) = (0u64, 0u64);
+    let (mut calls, mut refused, mut total) = (0u64, 0u64, 0u64);
     let mut i = offset;
     loop {
         let now = Instant::now();
@@ -105,6 +107,7 @@ async fn worker(
             .await?
             .into_inner();
         let micros = started.elapsed().as_micros() as u64;
+        total += 1;
         if started >= warmup_until {
             histogram.record(micros.max(1))?;
             calls += 1;
@@ -117,6 +120,7 @@ async fn worker(
         histogram,
         calls,
         refused,
+        total,
     })
 }
 
@@ -147,16 +151,17 @@ async fn main() -> anyhow::Result<()> {
         )));
     }
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let (mut calls, mut refused) = (0u64, 0u64);
+    let (mut calls, mut refused, mut total) = (0u64, 0u64, 0u64);
     for task in tasks {
         let r = task.await??;
         histogram.add(&r.histogram)?;
         calls += r.calls;
         refused += r.refused;
+        total += r.total;
     }
     let seconds = args.seconds as f64;
     println!(
-        "{label:<10} keys={keys:<6} concurrency={c:<4} calls={calls:<8} refused={refused} \
+        "{label:<10} keys={keys:<6} concurrency={c:<4} calls={calls:<8} total_calls={total} refused={refused} \
          calls/s={rate:>9.0} p50={p50:.3}ms p90={p90:.3}ms p99={p99:.3}ms p99.9={p999:.3}ms max={max:.3}ms",
         label = args.label,
         keys = keys.len(),
