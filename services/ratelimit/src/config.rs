@@ -28,7 +28,9 @@ pub struct Config {
     pub timeout_ms: u64,
     /// What to answer when Redis is down or slower than `timeout_ms`.
     pub failure_policy: FailurePolicy,
-    /// After a Redis failure, decisions skip Redis for this long (ms) before trying again.
+    /// This many Redis failures or timeouts in a row open the breaker.
+    pub breaker_failures: u32,
+    /// While the breaker is open, decisions skip Redis for this long (ms) before trying again.
     pub breaker_open_ms: u64,
     /// Degraded-mode warnings are logged at most once per this many seconds.
     pub degraded_log_interval_secs: u64,
@@ -61,6 +63,7 @@ impl Default for Config {
             prefix: "rl".into(),
             timeout_ms: 50,
             failure_policy: FailurePolicy::FailOpen,
+            breaker_failures: 3,
             breaker_open_ms: 500,
             degraded_log_interval_secs: 10,
             fallback_max_entries: 100_000,

@@ -1,16 +1,18 @@
 //! The in-process limiter used under `fail_open` while Redis is unavailable.
 //!
 //! Same GCRA as the Lua script ([`crate::gcra::decide`]) on a sharded map of
-//! TATs held by this replica only: with `N` ratelimit replicas a subject may get
-//! up to `N ×` its limit during an outage (approximate by design). It uses the
-//! local clock, and its state is dropped when Redis is back (Redis stays the
-//! source of truth). Memory is bounded by `fallback_max_entries`: full shards
-//! first drop rested buckets, then everything.
+//! TATs held by this replica only. While Redis answers, each answer's TAT is
+//! mirrored here ([`Fallback::observe`]), so when Redis fails a subject continues
+//! from the last state this replica saw rather than from a full bucket. During an
+//! outage each replica counts alone: with `N` ratelimit replicas a subject may get
+//! up to `N ×` its remaining allowance (approximate by design). It uses the local
+//! clock; Redis stays the source of truth once it is back. Memory is bounded by
+//! `fallback_max_entries`: full shards first drop rested buckets, then everything.
 
 use crate::gcra::{self, RawDecision};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const SHARDS: usize = 16;
@@ -37,6 +39,31 @@ impl Fallback {
         }
     }
 
+    fn shard(&self, key: &str) -> MutexGuard<'_, HashMap<String, u64>> {
+        let idx = usize::try_from(self.hasher.hash_one(key)).unwrap_or(0) % self.shards.len();
+        self.shards[idx]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn store(&self, map: &mut HashMap<String, u64>, key: &str, tat_us: u64, now: u64) {
+        if tat_us <= now {
+            map.remove(key);
+            return;
+        }
+        if let Some(t) = map.get_mut(key) {
+            *t = tat_us;
+            return;
+        }
+        if map.len() >= self.max_per_shard {
+            map.retain(|_, tat| *tat > now);
+            if map.len() >= self.max_per_shard {
+                map.clear();
+            }
+        }
+        map.insert(key.to_owned(), tat_us);
+    }
+
     /// Decides for `key` (the same string as the Redis bucket key).
     pub fn decide(
         &self,
@@ -46,14 +73,8 @@ impl Fallback {
         hits: u64,
         check_only: bool,
     ) -> RawDecision {
-        let idx = usize::try_from(self.hasher.hash_one(key)).unwrap_or(0) % SHARDS;
         let now = now_us();
-        let Some(shard) = self.shards.get(idx) else {
-            return gcra::decide(None, now, interval_us, capacity, hits, check_only);
-        };
-        let mut map = shard
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.shard(key);
         let d = gcra::decide(
             map.get(key).copied(),
             now,
@@ -62,27 +83,14 @@ impl Fallback {
             hits,
             check_only,
         );
-        if d.tat_us > now {
-            if map.len() >= self.max_per_shard && !map.contains_key(key) {
-                map.retain(|_, tat| *tat > now);
-                if map.len() >= self.max_per_shard {
-                    map.clear();
-                }
-            }
-            map.insert(key.to_owned(), d.tat_us);
-        } else {
-            map.remove(key);
-        }
+        self.store(&mut map, key, d.tat_us, now);
         d
     }
 
-    /// Forgets everything (called when Redis answers again).
-    pub fn clear(&self) {
-        for s in &self.shards {
-            s.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clear();
-        }
+    /// Records the TAT Redis just reported for `key` (at Redis time `now_us`).
+    pub fn observe(&self, key: &str, tat_us: u64, now_us: u64) {
+        let mut map = self.shard(key);
+        self.store(&mut map, key, tat_us, now_us);
     }
 }
 
@@ -106,5 +114,20 @@ mod tests {
             .map(|s| s.lock().map_or(0, |m| m.len()))
             .sum();
         assert!(total <= 32, "{total}");
+    }
+
+    #[test]
+    fn continues_from_the_mirrored_redis_state() {
+        let f = Fallback::new(32);
+        let now = now_us();
+        // Redis said: 3 of 5 spent (TAT three intervals ahead).
+        f.observe("b", now + 3 * 60_000_000, now);
+        let allowed = (0..5)
+            .filter(|_| f.decide("b", 60_000_000, 5, 1, false).allowed)
+            .count();
+        assert_eq!(allowed, 2);
+        // A rested state from Redis forgets the key.
+        f.observe("b", now, now);
+        assert_eq!(f.decide("b", 60_000_000, 5, 1, true).remaining, 5);
     }
 }

@@ -10,9 +10,11 @@
 //!
 //! Redis failures: every call is wrapped in `tokio::time::timeout`; the
 //! connection manager reconnects in the background, never on the caller's
-//! time. After a failure the breaker skips Redis for `breaker_open_ms`, so an
-//! outage costs each decision microseconds, not the timeout; then calls try
-//! Redis again and recover by themselves.
+//! time. After `breaker_failures` failures in a row the breaker skips Redis for
+//! `breaker_open_ms`, so an outage costs each decision microseconds, not the
+//! timeout; then calls try Redis again and recover by themselves. Under
+//! `fail_open` every Redis answer is mirrored into the in-process limiter, so a
+//! fallback decision continues from the last state this replica saw.
 
 use crate::config::{Config, FailurePolicy};
 use crate::fallback::{Fallback, now_us};
@@ -22,7 +24,7 @@ use crate::policy::{Policy, PolicyError, PolicyTable};
 use crate::store::RedisConn;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// A validated decision request.
@@ -93,6 +95,8 @@ pub struct Limiter {
     failure_policy: FailurePolicy,
     breaker_open_us: u64,
     breaker_until_us: AtomicU64,
+    breaker_failures: u32,
+    consecutive_failures: AtomicU32,
     /// False after a failure until the next success (to log and reset the fallback once).
     healthy: AtomicBool,
     log_interval_us: u64,
@@ -151,6 +155,8 @@ impl Limiter {
             failure_policy: config.failure_policy,
             breaker_open_us: config.breaker_open_ms.saturating_mul(1000),
             breaker_until_us: AtomicU64::new(0),
+            breaker_failures: config.breaker_failures.max(1),
+            consecutive_failures: AtomicU32::new(0),
             healthy: AtomicBool::new(true),
             log_interval_us: config.degraded_log_interval_secs.saturating_mul(1_000_000),
             last_log_us: AtomicU64::new(0),
@@ -217,9 +223,13 @@ impl Limiter {
             {
                 Ok(Ok(raw)) => {
                     self.metrics.redis_ok(started.elapsed());
+                    self.consecutive_failures.store(0, Relaxed);
                     if !self.healthy.swap(true, Relaxed) {
-                        self.fallback.clear();
                         tracing::info!("redis available again; decisions use redis");
+                    }
+                    if self.failure_policy == FailurePolicy::FailOpen {
+                        // Mirror Redis's answer, so a fallback decision continues from it.
+                        self.fallback.observe(&key, raw.tat_us, raw.now_us);
                     }
                     return Ok(self.finish(policy, &raw, false));
                 }
@@ -255,9 +265,16 @@ impl Limiter {
         }
     }
 
+    /// Counts a failure; `breaker_failures` in a row open the breaker for `breaker_open_ms`.
     fn trip(&self, err: Option<&redis::RedisError>) {
-        self.breaker_until_us
-            .store(now_us().saturating_add(self.breaker_open_us), Relaxed);
+        let failures = self
+            .consecutive_failures
+            .fetch_add(1, Relaxed)
+            .saturating_add(1);
+        if failures >= self.breaker_failures {
+            self.breaker_until_us
+                .store(now_us().saturating_add(self.breaker_open_us), Relaxed);
+        }
         if self.healthy.swap(false, Relaxed) {
             match err {
                 Some(e) => {

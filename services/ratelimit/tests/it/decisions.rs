@@ -34,6 +34,8 @@ async fn exactly_limit_plus_burst_pass_across_two_instances_and_many_tasks() {
     for t in tasks {
         all.extend(t.await.unwrap_or_else(|e| panic!("{e}")));
     }
+    let degraded = all.iter().filter(|r| r.degraded).count();
+    assert_eq!(degraded, 0, "every decision must come from Redis here");
     let allowed: Vec<_> = all.iter().filter(|r| is_ok(r)).collect();
     let refused: Vec<_> = all
         .iter()
@@ -263,4 +265,29 @@ async fn probes_and_metrics() {
         assert!(m.contains(needle), "missing {needle} in\n{m}");
     }
     assert_eq!(get(app.http_port, "/nope").await.0, 404);
+}
+
+#[tokio::test]
+async fn shutdown_is_graceful() {
+    let mut app = spawn(config(&[])).await;
+    assert!(is_ok(
+        &hit(&mut app.client, &testkit::unique("key_"), "free").await
+    ));
+    let (grpc_port, http_port) = (app.grpc_port, app.http_port);
+    app.stop()
+        .await
+        .unwrap_or_else(|e| panic!("run_until_stopped: {e}"));
+    assert!(
+        rpc::ratelimit::rate_limit_client::RateLimitClient::connect(format!(
+            "http://127.0.0.1:{grpc_port}"
+        ))
+        .await
+        .is_err(),
+        "gRPC listener closed"
+    );
+    let res = testkit::http()
+        .get(format!("http://127.0.0.1:{http_port}/healthz"))
+        .send()
+        .await;
+    assert!(res.is_err(), "HTTP listener closed");
 }

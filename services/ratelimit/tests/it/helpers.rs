@@ -16,7 +16,16 @@ pub struct TestApp {
     pub http_port: u16,
     pub metrics: Arc<ratelimit_service::metrics::Metrics>,
     pub client: Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    /// Triggers the graceful shutdown and waits for both listeners to stop.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await?
+    }
 }
 
 /// A config on random ports with a unique prefix and the given extra tiers `(name, limit, window, burst, shadow)`.
@@ -27,6 +36,9 @@ pub fn config(tiers: &[(&str, u32, u32, u32, bool)]) -> Config {
         redis_url: service_config::Secret::new(testkit::redis_url()),
         prefix: testkit::unique("rltest"),
         failure_policy: FailurePolicy::FailOpen,
+        // Generous: these tests are about decisions, not timing, and share 2 cores with
+        // other builds. The outage tests set their own timeout.
+        timeout_ms: 2_000,
         // Short TTLs so test runs do not leave counters behind in the shared Redis.
         usage_day_ttl_days: 1,
         usage_month_ttl_days: 2,
@@ -54,7 +66,7 @@ pub async fn spawn(config: Config) -> TestApp {
         .unwrap_or_else(|e| panic!("build: {e}"));
     let (grpc_port, http_port, metrics) = (app.grpc_port(), app.http_port(), app.metrics());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async move {
+    let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
     }));
     let client = connect(grpc_port).await;
@@ -63,7 +75,8 @@ pub async fn spawn(config: Config) -> TestApp {
         http_port,
         metrics,
         client,
-        _stop: tx,
+        stop: tx,
+        server,
     }
 }
 
