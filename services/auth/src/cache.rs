@@ -93,6 +93,13 @@ impl KeyCache {
         inner.map.remove(hash);
     }
 
+    /// Drops every entry (after a gap in the revocation subscription).
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.map.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.lock().map.len()
     }

@@ -8,7 +8,12 @@
 //! their TTL (≤ `gateway_cache_ttl_seconds`), which is logged.
 //!
 //! The service subscribes to the same channel itself so that every auth
-//! replica evicts its in-process key cache too.
+//! replica evicts its in-process key cache too; on every (re)subscription it
+//! clears that cache, since events sent while it was disconnected are lost.
+//!
+//! Redis is not needed to authenticate: the publisher connects lazily, auth
+//! starts and serves while Redis is down, and `/readyz` reports Redis as
+//! `degraded` without failing.
 
 use crate::cache::KeyCache;
 use futures_util::StreamExt;
@@ -29,24 +34,47 @@ pub struct RevocationEvent {
     pub effective_at: i64,
 }
 
-#[derive(Clone)]
+/// Publishes revocation events. Connects lazily and reconnects on demand, so
+/// auth starts and keeps authenticating while Redis is down.
 pub struct Publisher {
-    conn: ConnectionManager,
+    client: redis::Client,
+    conn: tokio::sync::Mutex<Option<ConnectionManager>>,
     channel: String,
 }
 
 impl Publisher {
-    pub async fn connect(url: &str, channel: &str) -> redis::RedisResult<Self> {
-        let client = redis::Client::open(url)?;
+    /// Parses the URL and tries to connect once; a failure is logged, not fatal.
+    pub async fn new(url: &str, channel: &str) -> redis::RedisResult<Self> {
+        let publisher = Self {
+            client: redis::Client::open(url)?,
+            conn: tokio::sync::Mutex::new(None),
+            channel: channel.to_owned(),
+        };
+        if let Err(e) = publisher.conn().await {
+            tracing::warn!(error = %e, "Redis unreachable at start-up; revocation events will be retried on demand");
+        }
+        Ok(publisher)
+    }
+
+    async fn conn(&self) -> redis::RedisResult<ConnectionManager> {
+        let mut slot = self.conn.lock().await;
+        if let Some(conn) = slot.as_ref() {
+            return Ok(conn.clone());
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(2);
-        let conn = ConnectionManager::new_with_config(client, config).await?;
-        Ok(Self {
-            conn,
-            channel: channel.to_owned(),
-        })
+            .set_number_of_retries(1);
+        let conn = tokio::time::timeout(
+            Duration::from_secs(3),
+            ConnectionManager::new_with_config(self.client.clone(), config),
+        )
+        .await
+        .map_err(|_| {
+            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
+        })??;
+        *slot = Some(conn.clone());
+        Ok(conn)
     }
 
     pub async fn publish(&self, event: &RevocationEvent) {
@@ -57,12 +85,16 @@ impl Publisher {
                 return;
             }
         };
-        let mut conn = self.conn.clone();
-        let result: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-            .arg(&self.channel)
-            .arg(payload)
-            .query_async(&mut conn)
-            .await;
+        let result: redis::RedisResult<i64> = match self.conn().await {
+            Ok(mut conn) => {
+                redis::cmd("PUBLISH")
+                    .arg(&self.channel)
+                    .arg(payload)
+                    .query_async(&mut conn)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         match result {
             Ok(receivers) => {
                 tracing::info!(key_id = %event.key_id, reason = %event.reason, receivers, "revocation published")
@@ -76,7 +108,7 @@ impl Publisher {
     }
 
     pub async fn ping(&self) -> redis::RedisResult<()> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn().await?;
         redis::cmd("PING")
             .query_async::<String>(&mut conn)
             .await
@@ -101,6 +133,9 @@ async fn subscribe_once(url: &str, channel: &str, cache: &KeyCache) -> redis::Re
     let client = redis::Client::open(url)?;
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(channel).await?;
+    // Events published while we were not subscribed are lost: start from an empty cache.
+    cache.clear();
+    tracing::info!(%channel, "subscribed to revocations");
     let mut messages = pubsub.on_message();
     while let Some(msg) = messages.next().await {
         match serde_json::from_slice::<RevocationEvent>(msg.get_payload_bytes()) {

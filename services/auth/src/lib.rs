@@ -77,9 +77,9 @@ impl Application {
             )
             .await?
         };
-        let publisher = events::Publisher::connect(&config.redis_url, &config.revocation_channel)
+        let publisher = events::Publisher::new(&config.redis_url, &config.revocation_channel)
             .await
-            .context("connect to Redis")?;
+            .context("Redis URL")?;
         let state = Arc::new(AppState {
             cache: Arc::new(cache::KeyCache::new(
                 Duration::from_millis(config.key_cache_ttl_ms),

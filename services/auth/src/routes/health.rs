@@ -1,5 +1,5 @@
-//! `GET /healthz` (liveness, no I/O), `GET /readyz` (PostgreSQL and Redis
-//! reachable), `GET /.well-known/jwks.json` (published signing keys, from the
+//! `GET /healthz` (liveness, no I/O), `GET /readyz` (PostgreSQL reachable;
+//! Redis reported), `GET /.well-known/jwks.json` (published signing keys, from the
 //! database so every replica serves the same set right after a rotation).
 
 use crate::{AppState, models::signing_key, signing};
@@ -11,6 +11,9 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
+/// 200 when PostgreSQL answers (Redis down is reported as `degraded`: keys
+/// still authenticate, only revocation events are delayed to cache TTLs);
+/// 503 when PostgreSQL does not.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db_ok = match state.pool.get().await {
         Ok(mut conn) => diesel::sql_query("SELECT 1")
@@ -19,19 +22,27 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             .is_ok(),
         Err(_) => false,
     };
-    let redis_ok = state.publisher.ping().await.is_ok();
-    if db_ok && redis_ok {
-        Ok(HttpResponse::Ok()
-            .json(serde_json::json!({ "status": "ready", "postgres": "ok", "redis": "ok" })))
-    } else {
-        Err(
-            ApiError::service_unavailable(codes::SERVICE_UNAVAILABLE, "not ready").with_details(
-                serde_json::json!({
-                    "postgres": if db_ok { "ok" } else { "unavailable" },
-                    "redis": if redis_ok { "ok" } else { "unavailable" },
-                }),
-            ),
+    let redis_ok = matches!(
+        tokio::time::timeout(
+            std::time::Duration::from_millis(500),
+            state.publisher.ping()
         )
+        .await,
+        Ok(Ok(()))
+    );
+    let redis = if redis_ok { "ok" } else { "degraded" };
+    if db_ok {
+        Ok(HttpResponse::Ok().json(serde_json::json!({
+            "status": if redis_ok { "ready" } else { "degraded" },
+            "postgres": "ok",
+            "redis": redis,
+        })))
+    } else {
+        Err(ApiError::service_unavailable(
+            codes::SERVICE_UNAVAILABLE,
+            "not ready: PostgreSQL is unreachable",
+        )
+        .with_details(serde_json::json!({ "postgres": "unavailable", "redis": redis })))
     }
 }
 

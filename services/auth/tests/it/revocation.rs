@@ -121,3 +121,42 @@ async fn a_revocation_on_one_replica_evicts_the_cache_of_another() {
         "the replica kept serving a revoked key from its cache"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_redis_keys_still_authenticate_and_revoke() {
+    // Port 1 on loopback: connection refused.
+    let app = TestApp::spawn_with(|c| c.redis_url = "redis://127.0.0.1:1".into()).await;
+    let res = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let ready: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (status, ready["redis"].as_str()),
+        (200, Some("degraded")),
+        "{ready}"
+    );
+    let (_, key) = app.tenant_and_key("admin").await;
+    let token = key["key"].as_str().unwrap();
+    assert_eq!(
+        error_of(&app.authenticate(token, Product::Admin).await),
+        AuthError::Unspecified
+    );
+    let (status, _) = app
+        .post(
+            &format!("/v1/keys/{}/revoke", key["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "the revocation stands even when the event cannot be sent"
+    );
+    assert_eq!(
+        error_of(&app.authenticate(token, Product::Admin).await),
+        AuthError::Revoked
+    );
+}
