@@ -36,7 +36,8 @@ need curl || apt_install curl
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not ready: $1" >&2; return 1; }
 
-cargo build --release --quiet -p gateway -p auth-service -p ratelimit-service --bins
+cargo build --release --quiet -p gateway -p auth-service -p ratelimit-service \
+  --bin gateway --bin bench-upstream --bin auth-service --bin ratelimit-service
 BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
 
 WORK="$(mktemp -d)"

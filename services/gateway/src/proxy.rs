@@ -363,7 +363,19 @@ pub fn incoming_request_id(headers: &HeaderMap) -> RequestId {
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .and_then(RequestId::parse)
-        .unwrap_or_else(RequestId::generate)
+        .unwrap_or_else(new_request_id)
+}
+
+/// `req_` + 32 hex digits laid out like `RequestId::generate` (48-bit Unix
+/// milliseconds, then random bits, so ids sort by time), but drawn from the
+/// thread-local generator: no `getrandom` system call per request.
+fn new_request_id() -> RequestId {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let random: u128 = rand::random::<u128>() & ((1u128 << 80) - 1);
+    let id = format!("req_{:032x}", (millis & ((1u128 << 48) - 1)) << 80 | random);
+    RequestId::parse(&id).unwrap_or_else(RequestId::generate)
 }
 
 /// The Host the client asked for (HTTP/1 `Host`, HTTP/2 `:authority`).
@@ -483,6 +495,26 @@ impl Stream for Limited {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_are_well_formed_unique_and_sorted_by_time() {
+        let a = new_request_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_request_id();
+        assert!(
+            a.as_str().starts_with("req_") && a.as_str().len() == 36,
+            "{a}"
+        );
+        assert!(a.as_str() < b.as_str());
+        let mut h = HeaderMap::new();
+        h.insert(
+            X_REQUEST_ID.clone(),
+            HeaderValue::from_static("req_fromclient01"),
+        );
+        assert_eq!(incoming_request_id(&h).as_str(), "req_fromclient01");
+        h.insert(X_REQUEST_ID.clone(), HeaderValue::from_static("bad id"));
+        assert_ne!(incoming_request_id(&h).as_str(), "bad id");
+    }
 
     #[test]
     fn hop_by_hop_and_gateway_headers_are_not_copied() {
