@@ -308,11 +308,13 @@ impl Limiter {
             window: response.window_seconds,
             policy: response.policy_name,
         };
+        // Shadow mode: over the limit but not enforced (ratelimit answers OK or
+        // OVER_LIMIT with `shadow` set; either way the request passes).
+        if response.shadow {
+            Metrics::incr(&metrics.ratelimit_shadow);
+            return Verdict::Allow(Some(decision));
+        }
         if response.code == Code::OverLimit as i32 {
-            if response.shadow {
-                Metrics::incr(&metrics.ratelimit_shadow);
-                return Verdict::Allow(Some(decision));
-            }
             debug_assert_eq!(batch, 1, "refused batches are re-decided one by one");
             Metrics::incr(&metrics.ratelimit_refused);
             let retry = if decision.retry_after > 0 {

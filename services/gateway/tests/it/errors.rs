@@ -225,3 +225,32 @@ async fn oversized_headers_are_431() {
         .unwrap();
     assert_error(res, 431, "invalid_request", true).await;
 }
+
+/// A client that does not finish its request head in time is cut off (slowloris guard).
+#[tokio::test]
+async fn a_slow_client_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let p = Platform::start().await;
+    let mut config = p.config();
+    config.client_request_timeout_ms = 300;
+    let gw = Gateway::start(config).await;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", gw.port))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: gen.localhost\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was still open after 5 s");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Rate limiting across gateway instances, and the fail policy when ratelimit is down.
 
 use crate::support::{
-    Gateway, MEDIUM_LIMIT, MEDIUM_TIER, Platform, TIGHT_LIMIT, TIGHT_TIER, assert_error,
+    Gateway, MEDIUM_LIMIT, MEDIUM_TIER, Platform, SHADOW_TIER, TIGHT_LIMIT, TIGHT_TIER,
+    assert_error,
 };
 use gateway::FailPolicy;
 
@@ -157,6 +158,35 @@ async fn ratelimit_down_fails_open_by_default_and_closed_when_configured() {
         .unwrap();
     assert!(
         metrics.contains("gateway_ratelimit_failures_total{outcome=\"allowed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_shadow_tier_is_reported_but_never_refused() {
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let key = p.mint("admin", &["customers:read"], SHADOW_TIER).await;
+    for _ in 0..3 {
+        let res = gw
+            .get("admin.localhost", "/api/v1/customers")
+            .bearer_auth(&key.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["x-ratelimit-limit"], "1");
+    }
+    let metrics = testkit::http()
+        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("gateway_ratelimit_shadow_total 2"),
         "{metrics}"
     );
 }

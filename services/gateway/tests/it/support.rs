@@ -16,6 +16,8 @@ pub const TIGHT_LIMIT: usize = 5;
 /// Tier of keys in the coalescing test: 40 per hour, no burst.
 pub const MEDIUM_TIER: &str = "gwmedium";
 pub const MEDIUM_LIMIT: usize = 40;
+/// Tier in shadow mode: 1 per hour, decided but never enforced.
+pub const SHADOW_TIER: &str = "gwshadow";
 
 pub struct Platform {
     pub auth: ServiceProcess,
@@ -198,6 +200,7 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
     let http = free_port();
     let tier = TIGHT_TIER.to_ascii_uppercase();
     let medium = MEDIUM_TIER.to_ascii_uppercase();
+    let shadow = SHADOW_TIER.to_ascii_uppercase();
     let env = [
         (
             "RATELIMIT__GRPC_LISTEN".to_owned(),
@@ -227,6 +230,13 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
             format!("RATELIMIT__TIERS__{medium}__WINDOW_SECONDS"),
             "3600".into(),
         ),
+        (format!("RATELIMIT__TIERS__{shadow}__LIMIT"), "1".into()),
+        (format!("RATELIMIT__TIERS__{shadow}__BURST"), "0".into()),
+        (
+            format!("RATELIMIT__TIERS__{shadow}__WINDOW_SECONDS"),
+            "3600".into(),
+        ),
+        (format!("RATELIMIT__TIERS__{shadow}__SHADOW"), "true".into()),
         ("RUST_LOG".to_owned(), "warn".into()),
     ];
     let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
