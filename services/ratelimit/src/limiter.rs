@@ -326,7 +326,11 @@ impl Limiter {
             degraded,
             limit: policy.limit,
             burst: policy.burst,
-            remaining: u32::try_from(raw.remaining).unwrap_or(u32::MAX),
+            // Capped at `limit` so headers stay consistent (Remaining ≤ Limit, r ≤ q);
+            // the burst headroom above it is real but not advertised.
+            remaining: u32::try_from(raw.remaining)
+                .unwrap_or(u32::MAX)
+                .min(policy.limit),
             reset_epoch_seconds: raw.reset_epoch_seconds(),
             retry_after_seconds: raw.retry_after_seconds(),
             window_seconds: policy.window_seconds,
