@@ -35,8 +35,9 @@ backing-services: ## Make PostgreSQL and Redis available (existing ones, else pr
 stop-backing-services: ## Stop the private PostgreSQL/Redis under .local/ (if any)
 	@deploy/local/stop-backing-services.sh
 
-tools: ## Install cargo-nextest when missing
+tools: ## Install what the tests need when missing: cargo-nextest, redis-server (outage tests start private ones)
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	@command -v redis-server >/dev/null || deploy/local/apt-install.sh redis-server
 
 bench-auth: backing-services ## Authenticate calls/s and p50/p99, cached and uncached
 	@$(WITH_ENV) deploy/bench/auth.sh

@@ -14,12 +14,7 @@ local_dir="$root/.local"
 mkdir -p "$local_dir"
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-  echo "installing $* with apt-get" >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
+apt_install() { "$root/deploy/local/apt-install.sh" "$@" >&2; }
 
 # ---- PostgreSQL --------------------------------------------------------------
 if [ -n "${DATABASE_URL:-}" ]; then
