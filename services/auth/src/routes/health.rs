@@ -52,6 +52,6 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         .await
         .map_err(db::db_error("jwks"))?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=10"))
         .json(signing::jwks(published)))
 }
