@@ -4,7 +4,7 @@
 //!
 //! Only `alg = EdDSA` is accepted (so `none` and HMAC confusion are refused),
 //! `aud`, `iss` and `exp` are required, and an unknown `kid` triggers at most
-//! one JWKS refetch per [`REFETCH_INTERVAL`].
+//! one JWKS refetch per [`REFETCH_INTERVAL`] (1 s: a token signed with a just-rotated key is accepted within a second).
 
 use crate::{Principal, Product};
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
@@ -20,7 +20,7 @@ use std::{
 /// `iss` of every internal JWT.
 pub const ISSUER: &str = "platform-auth";
 /// Minimum time between two JWKS fetches caused by unknown `kid`s.
-pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(1);
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The claims of an internal JWT: a [`Principal`] plus the registered claims.
