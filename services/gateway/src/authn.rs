@@ -329,6 +329,7 @@ pub async fn listen_revocations(
         match subscribe(&redis_url, &channel).await {
             Ok(mut pubsub) => {
                 cache.clear();
+                metrics.revocations_subscribed.store(1, Ordering::Relaxed);
                 backoff = Duration::from_millis(100);
                 tracing::info!(channel = %channel, "subscribed to revocations");
                 let mut messages = pubsub.on_message();
@@ -338,6 +339,7 @@ pub async fn listen_revocations(
                         apply_revocation(&cache, &metrics, revocation);
                     }
                 }
+                metrics.revocations_subscribed.store(0, Ordering::Relaxed);
                 tracing::warn!("revocation subscription lost; reconnecting");
             }
             Err(e) => tracing::warn!(error = %e, "cannot subscribe to revocations; retrying"),

@@ -8,7 +8,7 @@
 //! - `gateway_auth_failures_total` (auth unreachable)
 //! - `gateway_ratelimit_refused_total`, `gateway_ratelimit_shadow_total`
 //! - `gateway_ratelimit_failures_total{outcome}` (`allowed` under fail-open, `refused` under fail-closed)
-//! - `gateway_revocations_total`
+//! - `gateway_revocations_total`, `gateway_revocations_subscribed` (gauge)
 //! - `gateway_ratelimit_calls_total`, `gateway_ratelimit_batched_requests_total` (coalescing at work)
 
 use std::{
@@ -68,6 +68,8 @@ pub struct Metrics {
     pub revocations: AtomicU64,
     pub ratelimit_calls: AtomicU64,
     pub ratelimit_batched: AtomicU64,
+    /// 1 while the revocation subscription is established.
+    pub revocations_subscribed: AtomicU64,
 }
 
 impl Metrics {
@@ -87,6 +89,7 @@ impl Metrics {
             revocations: AtomicU64::new(0),
             ratelimit_calls: AtomicU64::new(0),
             ratelimit_batched: AtomicU64::new(0),
+            revocations_subscribed: AtomicU64::new(0),
         }
     }
 
@@ -260,6 +263,16 @@ impl Metrics {
                 &self.revocations,
             ),
         ];
+        writeln!(
+            out,
+            "# HELP gateway_revocations_subscribed 1 while subscribed to revocation events."
+        )?;
+        writeln!(out, "# TYPE gateway_revocations_subscribed gauge")?;
+        writeln!(
+            out,
+            "gateway_revocations_subscribed {}",
+            self.revocations_subscribed.load(Relaxed)
+        )?;
         for (name, labels, help, c) in counters {
             if !help.is_empty() {
                 writeln!(out, "# HELP {name} {help}")?;
