@@ -177,4 +177,29 @@ async fn upstream_errors_pass_through_with_rate_limit_headers() {
     assert!(res.headers().contains_key("x-ratelimit-remaining"));
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "upstream_says_no");
+
+    // Bodiless answers keep their framing: HEAD (with the upstream's length) and 204.
+    let res = testkit::http()
+        .head(gw.url("/api/v1/customers"))
+        .header("host", "admin.localhost")
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let length: u64 = res.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(length > 0, "HEAD keeps the upstream's Content-Length");
+    assert!(res.bytes().await.unwrap().is_empty());
+    let res = gw
+        .get("admin.localhost", "/api/v1/status?code=204")
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert!(res.bytes().await.unwrap().is_empty());
 }
