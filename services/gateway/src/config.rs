@@ -54,7 +54,8 @@ pub struct Config {
     /// Pooled keep-alive connections per upstream host and worker.
     pub upstream_pool_size: usize,
     pub upstream_connect_timeout_ms: u64,
-    /// Idle time after which a pooled upstream connection is closed.
+    /// Idle time after which a pooled upstream connection is closed (below the
+    /// upstreams' own keep-alive, 5 s for actix, so the gateway closes first).
     pub upstream_keep_alive_secs: u64,
     /// Peers whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (a load balancer in front).
     pub trusted_proxies: Vec<IpAddr>,
@@ -191,7 +192,7 @@ impl Default for Config {
             max_connections: 25_000,
             upstream_pool_size: 512,
             upstream_connect_timeout_ms: 1_000,
-            upstream_keep_alive_secs: 10,
+            upstream_keep_alive_secs: 4,
             trusted_proxies: Vec::new(),
             auth_cache_max_entries: 100_000,
             jwt_refresh_margin_secs: 15,

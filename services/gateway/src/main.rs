@@ -24,7 +24,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config: Config = service_config::load("GATEWAY")?;
     if let Some(Command::Config) = cli.command {
-        println!("{}", serde_json::to_string_pretty(&config)?);
+        let mut shown = config.clone();
+        shown.redis_url = without_credentials(&shown.redis_url);
+        println!("{}", serde_json::to_string_pretty(&shown)?);
         return Ok(());
     }
     let _telemetry = telemetry::init("gateway");
@@ -37,4 +39,14 @@ async fn main() -> anyhow::Result<()> {
     app.run_until_signal().await?;
     tracing::info!("gateway stopped");
     Ok(())
+}
+
+/// `redis://user:secret@host` → `redis://***@host`.
+fn without_credentials(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }

@@ -277,15 +277,16 @@ async fn forward(
                 *req.method(),
                 Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
             ));
+    let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let sent = match content_length {
-        Some(0) => up.send().instrument(span).await,
-        Some(n) => {
+        Some(n) if n > 0 => {
             up.send_body(SizedStream::new(n, limited))
                 .instrument(span)
                 .await
         }
         None if streamed => up.send_stream(limited).instrument(span).await,
-        None => up.send().instrument(span).await,
+        _ if idempotent => send_retrying_stale(up).instrument(span).await,
+        _ => up.send().instrument(span).await,
     };
     let upstream = match sent {
         Ok(r) => r,
@@ -323,6 +324,19 @@ async fn forward(
             None => res.streaming(upstream),
         }
     })
+}
+
+/// Sends a bodiless idempotent request; when a pooled keep-alive connection
+/// turns out to have been closed by the upstream (the send or the response head
+/// fails before any answer), sends it once more on a fresh connection.
+async fn send_retrying_stale(
+    up: awc::ClientRequest,
+) -> <awc::SendClientRequest as std::future::Future>::Output {
+    let frozen = up.freeze().map_err(SendRequestError::from)?;
+    match frozen.send().await {
+        Err(SendRequestError::Send(_) | SendRequestError::Response(_)) => frozen.send().await,
+        other => other,
+    }
 }
 
 fn upstream_error(metrics: &Metrics, route: &Route, e: SendRequestError) -> ApiError {
