@@ -109,11 +109,13 @@ pub async fn handle(
                 &request_id,
                 &mut decision,
             )
-            .instrument(span)
+            .instrument(span.clone())
             .await
         }
         None => Err(ApiError::not_found("route")),
     };
+    // The rest is synchronous: its log lines (error rendering, access log) carry the request's span.
+    let _entered = span.enter();
     let mut res = match result {
         Ok(res) => res,
         Err(err) => err.render(dialect, request_id.as_str()),

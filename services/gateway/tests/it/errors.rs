@@ -254,3 +254,61 @@ async fn a_slow_client_is_disconnected() {
         "{text}"
     );
 }
+
+/// Log lines of a failed request (the error and the access line) carry its request id.
+#[tokio::test]
+async fn log_lines_carry_the_request_id() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Sink {
+        type Writer = Sink;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+    let sink = Sink::default();
+    let _guard = telemetry::init_with_writer("gateway", sink.clone(), None);
+
+    let p = Platform::start().await;
+    let mut config = p.config();
+    config.upstreams.generation_api = format!("http://127.0.0.1:{}", free_port());
+    let gw = Gateway::start(config).await;
+    let res = gw
+        .get("gen.localhost", "/api/v1/openapi.json")
+        .header("x-request-id", "req_logged0001")
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 503, "upstream_unavailable", true).await;
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("upstream") || l.contains("\"request\""))
+        .collect();
+    assert!(!lines.is_empty(), "{logs}");
+    let failed: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("request failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{logs}");
+    assert!(failed[0].contains("req_logged0001"), "{}", failed[0]);
+    let access: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("\"status\":503"))
+        .collect();
+    assert!(
+        access.iter().all(|l| l.contains("req_logged0001")),
+        "{access:?}"
+    );
+    assert!(!access.is_empty(), "{logs}");
+}
