@@ -263,6 +263,8 @@ impl Limiter {
             }),
             hits,
             check_only: false,
+            // Every request of the gateway costs 1, so a batch of n covers n requests.
+            requests: hits,
         };
         Metrics::incr(&self.metrics.ratelimit_calls);
         self.client

@@ -172,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
                 }),
                 hits: 1,
                 check_only: false,
+                requests: 1,
             };
             match c.should_rate_limit(req).await {
                 Ok(r) => r.into_inner().code == rpc::ratelimit::Code::Ok as i32,
@@ -223,6 +224,7 @@ async fn main() -> anyhow::Result<()> {
                 route_class: "read",
                 hits: 1,
                 check_only: false,
+                requests: 1,
             };
             match l.decide(&req).await {
                 Ok(d) => d.allowed,

@@ -11,7 +11,8 @@
 //! idle subjects cost no memory.
 
 /// Inputs: KEYS[1] bucket (TAT), KEYS[2] usage of the day (hash), KEYS[3] usage of the month (hash).
-/// ARGV: interval µs, capacity, hits, check_only (0/1), shadow (0/1), day TTL s, month TTL s.
+/// ARGV: interval µs, capacity, hits, check_only (0/1), shadow (0/1), day TTL s, month TTL s,
+/// requests (how many client requests the call covers, for usage counting).
 /// Returns `{allowed, remaining, tat_us, retry_after_us, now_us}`. Time is Redis's own `TIME`,
 /// so every replica of every caller agrees. Usage counting happens in the same call.
 pub const LUA: &str = r"
@@ -35,14 +36,17 @@ end
 local remaining = math.floor((tolerance - (final_tat - now)) / interval)
 local retry_after = 0
 if not allowed then retry_after = new_tat - tolerance - now end
-if not check_only then
-  redis.call('HINCRBY', KEYS[2], 'requests', 1)
-  redis.call('HINCRBY', KEYS[3], 'requests', 1)
+local requests = tonumber(ARGV[8])
+-- A refused batch (requests > 1, not shadowed) is re-decided request by request
+-- by its caller, which counts them then.
+if not check_only and (allowed or shadow or requests <= 1) then
+  redis.call('HINCRBY', KEYS[2], 'requests', requests)
+  redis.call('HINCRBY', KEYS[3], 'requests', requests)
   if not allowed then
     local field = 'refused'
     if shadow then field = 'shadowed' end
-    redis.call('HINCRBY', KEYS[2], field, 1)
-    redis.call('HINCRBY', KEYS[3], field, 1)
+    redis.call('HINCRBY', KEYS[2], field, requests)
+    redis.call('HINCRBY', KEYS[3], field, requests)
   end
   redis.call('EXPIRE', KEYS[2], ARGV[6])
   redis.call('EXPIRE', KEYS[3], ARGV[7])

@@ -47,6 +47,7 @@ impl RateLimit for RateLimitService {
             route_class: &d.route_class,
             hits: r.hits,
             check_only: r.check_only,
+            requests: r.requests,
         };
         let dec = self.limiter.decide(&req).await.map_err(status)?;
         Ok(Response::new(RateLimitResponse {

@@ -36,6 +36,8 @@ pub struct Request<'a> {
     /// Cost; 0 counts as 1 unless `check_only` (then 0 only reports the state: always OK).
     pub hits: u32,
     pub check_only: bool,
+    /// Client requests this decision covers (usage counting); 0 counts as 1.
+    pub requests: u32,
 }
 
 /// A decision, ready for the wire.
@@ -215,12 +217,7 @@ impl Limiter {
             FallbackReason::CircuitOpen
         } else {
             let started = Instant::now();
-            match tokio::time::timeout(
-                self.timeout,
-                self.eval(&key, req.subject, policy, hits, req.check_only),
-            )
-            .await
-            {
+            match tokio::time::timeout(self.timeout, self.eval(&key, req, policy, hits)).await {
                 Ok(Ok(raw)) => {
                     self.metrics.redis_ok(started.elapsed());
                     self.consecutive_failures.store(0, Relaxed);
@@ -342,13 +339,12 @@ impl Limiter {
     async fn eval(
         &self,
         key: &str,
-        subject: &str,
+        req: &Request<'_>,
         policy: &Policy,
         hits: u64,
-        check_only: bool,
     ) -> redis::RedisResult<RawDecision> {
         let (day, month) = day_and_month(None);
-        let (day_key, month_key) = self.usage_keys(subject, &day, &month);
+        let (day_key, month_key) = self.usage_keys(req.subject, &day, &month);
         let mut con = self.redis.clone();
         let reply: Vec<i64> = self
             .script
@@ -358,10 +354,11 @@ impl Limiter {
             .arg(policy.interval_us())
             .arg(policy.capacity())
             .arg(hits)
-            .arg(u8::from(check_only))
+            .arg(u8::from(req.check_only))
             .arg(u8::from(policy.shadow))
             .arg(self.day_ttl_s)
             .arg(self.month_ttl_s)
+            .arg(req.requests.max(1))
             .invoke_async(&mut con)
             .await?;
         RawDecision::from_reply(&reply).ok_or_else(|| {

@@ -69,6 +69,7 @@ pub async fn get(
             descriptor: Some(descriptor),
             hits: 0,
             check_only: true,
+            requests: 0,
         })
         .await
         .map_err(unavailable)?

@@ -232,6 +232,7 @@ async fn invalid_descriptors_are_rejected() {
         descriptor: None,
         hits: 1,
         check_only: false,
+        requests: 1,
     };
     for bad in [
         no_descriptor,

@@ -105,6 +105,7 @@ pub fn req(
         }),
         hits,
         check_only,
+        requests: 1,
     }
 }
 

@@ -89,3 +89,31 @@ async fn usage_counts_requests_and_refusals_per_day_and_month_with_ttls() {
         "TAT is an integer of microseconds: {tat}"
     );
 }
+
+#[tokio::test]
+async fn batched_decisions_count_the_requests_they_cover() {
+    let cfg = config(&[("five", 5, 3600, 0, false)]);
+    let mut app = spawn(cfg).await;
+    let c = &mut app.client;
+    let s = testkit::unique("key_");
+    let batch = |hits: u32| {
+        let mut r = req(&s, "five", "read", hits, false);
+        r.requests = hits;
+        r
+    };
+    // A gateway batch of 3 requests passes: 3 requests counted.
+    let passed = c.should_rate_limit(batch(3)).await.unwrap().into_inner();
+    assert!(is_ok(&passed));
+    assert_eq!(usage(c, &s, "").await.requests_today, 3);
+    // A batch of 3 that does not fit is not counted: the caller re-decides them one by one.
+    let refused = c.should_rate_limit(batch(3)).await.unwrap().into_inner();
+    assert!(!is_ok(&refused));
+    let u = usage(c, &s, "").await;
+    assert_eq!((u.requests_today, u.refused_today), (3, 0));
+    // Re-decided one at a time: two pass, one is refused, each counted once.
+    for _ in 0..3 {
+        hit(c, &s, "five").await;
+    }
+    let u = usage(c, &s, "").await;
+    assert_eq!((u.requests_today, u.refused_today), (6, 1));
+}
