@@ -4,6 +4,12 @@
 //! Runs the service in-process on a random port (directly, without the
 //! gateway) with a verifier for its own signing key, and calls it over real
 //! HTTP. Seeds the shop once (reused while it holds enough customers).
+//!
+//! With `--gateway-url` (and a real API key of the same tenant in
+//! `BENCH_GATEWAY_KEY`), the GET-by-id run is repeated through a running
+//! gateway (`Host: --gateway-host`), with the same ids and concurrency, and both
+//! figures are printed side by side (`deploy/bench/admin.sh` starts the
+//! platform for that).
 
 use admin_api::{Application, Config, listing, models::customers::SPEC, seed::SeedArgs};
 use auth_core::{
@@ -45,6 +51,102 @@ struct Args {
     seconds: u64,
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Also measure GET by id through this gateway (public listener base URL).
+    #[arg(long)]
+    gateway_url: Option<String>,
+    /// Host header for the gateway's route table.
+    #[arg(long, default_value = "admin.localhost")]
+    gateway_host: String,
+    /// The API key (`copt_…`) of `--tenant` sent to the gateway (env, so it is not in `ps`).
+    #[arg(long, env = "BENCH_GATEWAY_KEY", hide_env_values = true)]
+    gateway_key: Option<String>,
+}
+
+/// Result of one GET-by-id run.
+struct Run {
+    hist: Histogram<u64>,
+    errors: u64,
+    secs: f64,
+}
+
+impl Run {
+    fn rps(&self) -> f64 {
+        self.hist.len() as f64 / self.secs
+    }
+}
+
+/// GET /api/v1/customers/{id} from `concurrency` tasks for `seconds`, cycling over `ids`.
+async fn get_by_id(
+    client: &reqwest::Client,
+    base: &str,
+    host: Option<&str>,
+    bearer: &str,
+    ids: &std::sync::Arc<Vec<String>>,
+    seconds: u64,
+    concurrency: usize,
+) -> anyhow::Result<Run> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let (client, ids, bearer, base) = (
+            client.clone(),
+            ids.clone(),
+            bearer.to_owned(),
+            base.to_owned(),
+        );
+        let host = host.map(str::to_owned);
+        tasks.push(tokio::spawn(async move {
+            let mut h = Histogram::<u64>::new(3)?;
+            let mut errors = 0u64;
+            let mut i = w * 7919;
+            while Instant::now() < deadline {
+                let id = &ids[i % ids.len()];
+                i += 1;
+                let t = Instant::now();
+                let mut req = client
+                    .get(format!("{base}/api/v1/customers/{id}"))
+                    .header("authorization", &bearer);
+                if let Some(host) = &host {
+                    req = req.header("host", host);
+                }
+                let res = req.send().await?;
+                let ok = res.status() == 200;
+                let _ = res.bytes().await?;
+                if ok {
+                    h.record(t.elapsed().as_micros() as u64)?;
+                } else {
+                    errors += 1;
+                }
+            }
+            Ok::<_, anyhow::Error>((h, errors))
+        }));
+    }
+    let mut hist = Histogram::<u64>::new(3)?;
+    let mut errors = 0;
+    for t in tasks {
+        let (h, e) = t.await??;
+        hist.add(&h)?;
+        errors += e;
+    }
+    Ok(Run {
+        hist,
+        errors,
+        secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn print_run(label: &str, r: &Run, concurrency: usize) {
+    println!(
+        "  {label:<40} {:>6.0} req/s  ({} requests in {:.1} s, concurrency {}, {} errors), p50 {:.2} ms, p99 {:.2} ms",
+        r.rps(),
+        r.hist.len(),
+        r.secs,
+        concurrency,
+        r.errors,
+        ms(&r.hist, 0.5),
+        ms(&r.hist, 0.99)
+    );
 }
 
 #[derive(QueryableByName)]
@@ -257,55 +359,64 @@ async fn main() -> anyhow::Result<()> {
     .collect();
     anyhow::ensure!(!ids.is_empty(), "no ids sampled");
     let ids = std::sync::Arc::new(ids);
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for w in 0..args.concurrency {
-        let (client, ids, bearer, base) =
-            (client.clone(), ids.clone(), bearer.clone(), base.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut h = Histogram::<u64>::new(3)?;
-            let mut errors = 0u64;
-            let mut i = w * 7919;
-            while Instant::now() < deadline {
-                let id = &ids[i % ids.len()];
-                i += 1;
-                let t = Instant::now();
-                let res = client
-                    .get(format!("{base}/api/v1/customers/{id}"))
-                    .header("authorization", &bearer)
-                    .send()
-                    .await?;
-                let ok = res.status() == 200;
-                let _ = res.bytes().await?;
-                if ok {
-                    h.record(t.elapsed().as_micros() as u64)?;
-                } else {
-                    errors += 1;
-                }
-            }
-            Ok::<_, anyhow::Error>((h, errors))
-        }));
-    }
-    let mut all = Histogram::<u64>::new(3)?;
-    let mut errors = 0;
-    for t in tasks {
-        let (h, e) = t.await??;
-        all.add(&h)?;
-        errors += e;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    println!();
-    println!(
-        "GET /api/v1/customers/{{id}}: {:.0} req/s ({} requests in {:.1} s, concurrency {}, {} errors), p50 {:.2} ms, p99 {:.2} ms",
-        all.len() as f64 / secs,
-        all.len(),
-        secs,
+    let direct = get_by_id(
+        &client,
+        &base,
+        None,
+        &bearer,
+        &ids,
+        args.seconds,
         args.concurrency,
-        errors,
-        ms(&all, 0.5),
-        ms(&all, 0.99)
+    )
+    .await?;
+    println!();
+    println!("GET /api/v1/customers/{{id}}:");
+    print_run(
+        "directly (in-process, 2 workers)",
+        &direct,
+        args.concurrency,
     );
+    if let Some(gw) = &args.gateway_url {
+        let key = args
+            .gateway_key
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("--gateway-url needs BENCH_GATEWAY_KEY"))?;
+        let gw_bearer = format!("Bearer {key}");
+        // Sanity check (and warm the gateway's principal cache): the key's tenant owns the ids.
+        let res = client
+            .get(format!("{gw}/api/v1/customers/{}", ids[0]))
+            .header("authorization", &gw_bearer)
+            .header("host", &args.gateway_host)
+            .send()
+            .await?;
+        let status = res.status();
+        let body = res.text().await?;
+        anyhow::ensure!(
+            status == 200,
+            "through the gateway: {status} {body} (is the key of tenant {}?)",
+            args.tenant
+        );
+        let through = get_by_id(
+            &client,
+            gw,
+            Some(&args.gateway_host),
+            &gw_bearer,
+            &ids,
+            args.seconds,
+            args.concurrency,
+        )
+        .await?;
+        print_run(
+            "through the gateway (auth + ratelimit)",
+            &through,
+            args.concurrency,
+        );
+        println!(
+            "  ratio gateway / direct: {:.2} (requests/s); the gateway path adds p50 {:.2} ms",
+            through.rps() / direct.rps(),
+            ms(&through.hist, 0.5) - ms(&direct.hist, 0.5)
+        );
+    }
     println!(
         "(client and service share this machine's {} cores)",
         std::thread::available_parallelism()

@@ -10,6 +10,13 @@
 //!    `VACUUM ANALYZE`;
 //! 4. list latency (p50/p99 over `--queries` requests each) for filters,
 //!    with the `totalCount` returned and whether it was exact.
+//!
+//! With `--gateway-url` and `--gateway-project` (a project registered in the
+//! auth service the gateway and its partner-api use), step 1 is repeated through
+//! the gateway (`POST /sdk/ingest`, `Host: --gateway-host`, no bearer) with the
+//! same batches and concurrency. With `--keep-database NAME` the database is
+//! kept between runs and the large table is seeded only when it does not hold
+//! `--large-rows` events yet (`deploy/bench/partner.sh` uses `platform_partner_bench`).
 
 use auth_core::{
     Principal, Product,
@@ -46,6 +53,66 @@ struct Args {
     /// Exact-count budget of the service under test (ms).
     #[arg(long, default_value_t = 1000)]
     count_timeout_ms: u64,
+    /// Keep this database between runs (the large table is seeded once);
+    /// default: a fresh database per run, dropped at the end.
+    #[arg(long)]
+    keep_database: Option<String>,
+    /// Also measure ingest through this gateway (public listener base URL).
+    #[arg(long)]
+    gateway_url: Option<String>,
+    /// Host header for the gateway's route table.
+    #[arg(long, default_value = "partner.localhost")]
+    gateway_host: String,
+    /// Public id (`proj_…`) of a project known to the gateway's auth service.
+    #[arg(long)]
+    gateway_project: Option<String>,
+}
+
+/// Tenant id of the large table's project when the database is kept.
+const KEPT_LARGE_TENANT: Uuid = Uuid::from_u128(0x0193_e7a0_0000_7000_8000_0000_0000_cccc);
+
+struct Ingest {
+    accepted: u64,
+    secs: f64,
+    hist: Histogram<u64>,
+}
+
+/// POST every body to `url` with `concurrency` requests in flight.
+async fn ingest(
+    http: &reqwest::Client,
+    url: &str,
+    host: Option<&str>,
+    bodies: &[Value],
+    concurrency: usize,
+) -> anyhow::Result<Ingest> {
+    let started = Instant::now();
+    let mut hist = Histogram::<u64>::new(3)?;
+    let mut accepted = 0u64;
+    let mut stream = futures_util::stream::iter(bodies.iter().map(|body| {
+        let mut req = http.post(url).json(body);
+        if let Some(host) = host {
+            req = req.header("host", host);
+        }
+        async move {
+            let t = Instant::now();
+            let res = req.send().await?;
+            let status = res.status();
+            let res: Value = res.json().await?;
+            anyhow::ensure!(status == 200, "ingest: {status} {res}");
+            Ok::<_, anyhow::Error>((t.elapsed(), res["accepted"].as_u64().unwrap_or(0)))
+        }
+    }))
+    .buffer_unordered(concurrency);
+    while let Some(r) = stream.next().await {
+        let (lat, n) = r?;
+        hist.record(lat.as_micros() as u64)?;
+        accepted += n;
+    }
+    Ok(Ingest {
+        accepted,
+        secs: started.elapsed().as_secs_f64(),
+        hist,
+    })
 }
 
 fn event(i: usize, run: &str) -> Value {
@@ -83,6 +150,9 @@ async fn pg(url: &str) -> anyhow::Result<tokio_postgres::Client> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(name) = &args.keep_database {
+        return run(&args, &db::with_database(&args.pg, name)?).await;
+    }
     let db_name = format!("bench_partner_{}", std::process::id());
     let db_url = db::with_database(&args.pg, &db_name)?;
     let admin = pg(&db::with_database(&args.pg, "postgres")?).await?;
@@ -118,8 +188,8 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
-    let principal = |public: &str| Principal {
-        tenant_id: Uuid::now_v7(),
+    let principal = |public: &str, tenant: Uuid| Principal {
+        tenant_id: tenant,
         product: Product::Partner,
         scopes: vec!["read".into()],
         tier: "enterprise".into(),
@@ -148,7 +218,15 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
     );
 
     // ---- 1. ingest through HTTP -------------------------------------------------------------
-    let ingest_p = principal("proj_benchingest");
+    // A project of its own per run (a kept database never sees a public id twice), and a
+    // run tag in the message ids, so nothing is a duplicate of an earlier run.
+    let run_tag = format!(
+        "r{}x{}",
+        std::process::id(),
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    );
+    let ingest_public = format!("proj_benchingest{run_tag}");
+    let ingest_p = principal(&ingest_public, Uuid::now_v7());
     http.get(format!("{base}/api/partner/health"))
         .header("authorization", bearer(&ingest_p)?)
         .send()
@@ -157,44 +235,59 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
     let batches = args.ingest_events.div_ceil(args.batch);
     let bodies: Vec<Value> = (0..batches)
         .map(|b| {
-            let events: Vec<Value> = (b * args.batch..((b + 1) * args.batch).min(args.ingest_events)).map(|i| event(i, "r1")).collect();
-            json!({"projectId": "proj_benchingest", "sentAt": partner_api::views::fmt_ts(time::OffsetDateTime::now_utc()), "events": events})
+            let events: Vec<Value> = (b * args.batch..((b + 1) * args.batch).min(args.ingest_events)).map(|i| event(i, &run_tag)).collect();
+            json!({"projectId": ingest_public, "sentAt": partner_api::views::fmt_ts(time::OffsetDateTime::now_utc()), "events": events})
         })
         .collect();
-    let started = Instant::now();
-    let mut hist = Histogram::<u64>::new(3)?;
-    let mut accepted = 0u64;
-    let mut stream = futures_util::stream::iter(bodies.iter().map(|body| {
-        let http = http.clone();
-        let url = format!("{base}/sdk/ingest");
-        async move {
-            let t = Instant::now();
-            let res: Value = http
-                .post(url)
-                .json(body)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            Ok::<_, anyhow::Error>((t.elapsed(), res["accepted"].as_u64().unwrap_or(0)))
-        }
-    }))
-    .buffer_unordered(args.concurrency);
-    while let Some(r) = stream.next().await {
-        let (lat, n) = r?;
-        hist.record(lat.as_micros() as u64)?;
-        accepted += n;
-    }
-    let secs = started.elapsed().as_secs_f64();
+    let direct = ingest(
+        &http,
+        &format!("{base}/sdk/ingest"),
+        None,
+        &bodies,
+        args.concurrency,
+    )
+    .await?;
     println!(
-        "ingest   : {accepted} events in {batches} batches of {} ({} concurrent): {:.0} events/s  (batch p50 {:.1} ms, p99 {:.1} ms)",
+        "ingest   : {} events in {batches} batches of {} ({} concurrent), directly: {:.0} events/s  (batch p50 {:.1} ms, p99 {:.1} ms)",
+        direct.accepted,
         args.batch,
         args.concurrency,
-        accepted as f64 / secs,
-        pct(&hist, 0.5),
-        pct(&hist, 0.99)
+        direct.accepted as f64 / direct.secs,
+        pct(&direct.hist, 0.5),
+        pct(&direct.hist, 0.99)
     );
+    if let Some(gw) = &args.gateway_url {
+        let project = args
+            .gateway_project
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("--gateway-url needs --gateway-project"))?;
+        let gw_bodies: Vec<Value> = bodies
+            .iter()
+            .map(|b| {
+                let mut b = b.clone();
+                b["projectId"] = json!(project);
+                b
+            })
+            .collect();
+        let through = ingest(
+            &http,
+            &format!("{gw}/sdk/ingest"),
+            Some(&args.gateway_host),
+            &gw_bodies,
+            args.concurrency,
+        )
+        .await?;
+        println!(
+            "ingest   : {} events in {batches} batches of {} ({} concurrent), through the gateway: {:.0} events/s  (batch p50 {:.1} ms, p99 {:.1} ms; gateway/direct {:.2})",
+            through.accepted,
+            args.batch,
+            args.concurrency,
+            through.accepted as f64 / through.secs,
+            pct(&through.hist, 0.5),
+            pct(&through.hist, 0.99),
+            (through.accepted as f64 / through.secs) / (direct.accepted as f64 / direct.secs)
+        );
+    }
 
     // ---- 2. the same rows through COPY ------------------------------------------------------
     let client = pg(db_url).await?;
@@ -246,18 +339,76 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
     );
 
     // ---- 3. a large table --------------------------------------------------------------------
-    let big_p = principal("proj_benchlarge");
+    if args.keep_database.is_some() {
+        // Keep the kept database small apart from the large table.
+        client
+            .execute(
+                "DELETE FROM events WHERE project_id = ANY($1)",
+                &[&vec![copy_project, ingest_p.tenant_id]],
+            )
+            .await?;
+        if let Some(project) = &args.gateway_project {
+            // The gateway's partner-api shares this database (its project came from auth).
+            client
+                .execute(
+                    "DELETE FROM events WHERE project_id IN (SELECT tenant_id FROM projects WHERE public_id = $1)",
+                    &[project],
+                )
+                .await?;
+        }
+        // Visibility map back to all-visible, so the counts stay index-only scans.
+        client.batch_execute("VACUUM events").await?;
+    }
+    let big_tenant = if args.keep_database.is_some() {
+        KEPT_LARGE_TENANT
+    } else {
+        Uuid::now_v7()
+    };
+    let big_p = principal("proj_benchlarge", big_tenant);
     http.get(format!("{base}/api/partner/health"))
         .header("authorization", bearer(&big_p)?)
         .send()
         .await?
         .error_for_status()?;
+    let have: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE project_id = $1",
+            &[&big_p.tenant_id],
+        )
+        .await?
+        .get(0);
+    let expect = args.large_rows - args.large_rows / 10;
+    if have == expect {
+        println!(
+            "seed     : reusing the kept table ({have} events in the measured project, {} in all; seeded when first kept, so the time filters see older data as it ages)",
+            args.large_rows
+        );
+    } else {
+        if have > 0 {
+            println!(
+                "seed     : the kept table holds {have} events of the project, not {expect}: reseeding"
+            );
+            client.batch_execute("TRUNCATE events").await?;
+        }
+        seed_large(&client, big_p.tenant_id, args.large_rows).await?;
+    }
+
+    // ---- 4. list latency ---------------------------------------------------------------------
+    list_latency(args, &http, &base, &bearer(&big_p)?).await
+}
+
+/// Step 3: `rows` events, 90 % in `tenant`'s project, the rest over 9 others, 60 days.
+async fn seed_large(
+    client: &tokio_postgres::Client,
+    tenant: Uuid,
+    rows: i64,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let others: Vec<Uuid> = (0..9).map(|_| Uuid::now_v7()).collect();
     let chunk = 500_000i64;
     let mut from = 1i64;
-    while from <= args.large_rows {
-        let to = (from + chunk - 1).min(args.large_rows);
+    while from <= rows {
+        let to = (from + chunk - 1).min(rows);
         client
             .execute(
                 "INSERT INTO events (project_id, id, \"timestamp\", received_at, name, payload, session_id, \
@@ -272,7 +423,7 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
                    CASE WHEN g % 50 = 1 THEN 'ord_' || g END, CASE WHEN g % 50 = 1 THEN (g % 1000)::numeric END, \
                    CASE WHEN g % 50 = 1 THEN 'USD' END \
                  FROM generate_series($4::bigint, $5::bigint) g",
-                &[&big_p.tenant_id, &args.large_rows, &others, &from, &to],
+                &[&tenant, &rows, &others, &from, &to],
             )
             .await?;
         from = to + 1;
@@ -280,11 +431,19 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
     client.batch_execute("VACUUM ANALYZE events").await?;
     println!(
         "seed     : {} rows (90% in one project, 60 days, 3 monthly partitions) in {:.1} s incl. VACUUM ANALYZE",
-        args.large_rows,
+        rows,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
 
-    // ---- 4. list latency ---------------------------------------------------------------------
+/// Step 4: list latency per filter.
+async fn list_latency(
+    args: &Args,
+    http: &reqwest::Client,
+    base: &str,
+    auth: &str,
+) -> anyhow::Result<()> {
     let day_ago =
         partner_api::views::fmt_ts(time::OffsetDateTime::now_utc() - time::Duration::days(1));
     let week_ago =
@@ -320,7 +479,6 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
         ("totalAmount >= 500", "q[totalAmount__gte]=500".into()),
         ("page 100 (offset 4950)", "q[page]=100".into()),
     ];
-    let auth = bearer(&big_p)?;
     println!(
         "list     : GET /api/partner/events over {} rows, {} sequential requests per case (count budget {} ms)",
         args.large_rows, args.queries, args.count_timeout_ms
@@ -337,7 +495,7 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
             let t = Instant::now();
             let res = http
                 .get(format!("{base}/api/partner/events?{q}"))
-                .header("authorization", &auth)
+                .header("authorization", auth)
                 .send()
                 .await?
                 .error_for_status()?;
