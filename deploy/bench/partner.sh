@@ -20,7 +20,9 @@
 #
 # Environment: DATABASE_URL, REDIS_URL, PARTNER_BENCH_ROWS (large table, default 2000000;
 # 10000000 takes several minutes to seed on 2 cores, once), PARTNER_BENCH_INGEST (events
-# per ingest run, default 200000), PARTNER_BENCH_QUERIES (default 100),
+# per ingest run, default 200000), PARTNER_BENCH_QUERIES (requests per list case, default 100)
+# and PARTNER_BENCH_CASE_SECONDS (time budget per list case, default 10: at 10 M rows the
+# unfiltered cases take ~0.6 s per request, so they stop after ~16 requests),
 # PARTNER_BENCH_COUNT_MS (exact-count budget, default 1000), PARTNER_BENCH_GATEWAY
 # (1; 0 = direct only), PARTNER_BENCH_DATABASE (platform_partner_bench; empty = a fresh
 # database per run, dropped afterwards).
@@ -45,6 +47,7 @@ RUST_LOG="${RUST_LOG:-warn}" "$PLATFORM_BIN/bench-partner" \
   --large-rows "${PARTNER_BENCH_ROWS:-2000000}" \
   --ingest-events "${PARTNER_BENCH_INGEST:-200000}" \
   --queries "${PARTNER_BENCH_QUERIES:-100}" \
+  --case-seconds "${PARTNER_BENCH_CASE_SECONDS:-10}" \
   --count-timeout-ms "${PARTNER_BENCH_COUNT_MS:-1000}" \
   --batch 100 --concurrency 8 \
   "${ARGS[@]}"

@@ -50,6 +50,10 @@ struct Args {
     large_rows: i64,
     #[arg(long, default_value_t = 100)]
     queries: usize,
+    /// Time budget of one list case: sampling stops after `--queries` requests or
+    /// this many seconds (at least 10 requests), so big tables stay bounded.
+    #[arg(long, default_value_t = 10)]
+    case_seconds: u64,
     /// Exact-count budget of the service under test (ms).
     #[arg(long, default_value_t = 1000)]
     count_timeout_ms: u64,
@@ -480,18 +484,23 @@ async fn list_latency(
         ("page 100 (offset 4950)", "q[page]=100".into()),
     ];
     println!(
-        "list     : GET /api/partner/events over {} rows, {} sequential requests per case (count budget {} ms)",
-        args.large_rows, args.queries, args.count_timeout_ms
+        "list     : GET /api/partner/events over {} rows, {} sequential requests per case or {} s (at least 10) (count budget {} ms)",
+        args.large_rows, args.queries, args.case_seconds, args.count_timeout_ms
     );
     println!(
         "  {:<32} {:>9} {:>9} {:>12}",
         "filter", "p50 ms", "p99 ms", "totalCount"
     );
+    let budget = Duration::from_secs(args.case_seconds);
     for (label, q) in cases {
         let mut h = Histogram::<u64>::new(3)?;
         let mut total = Value::Null;
         let mut estimated = false;
-        for _ in 0..args.queries {
+        let started = Instant::now();
+        for n in 0..args.queries {
+            if n >= 10 && started.elapsed() >= budget {
+                break;
+            }
             let t = Instant::now();
             let res = http
                 .get(format!("{base}/api/partner/events?{q}"))
@@ -505,7 +514,7 @@ async fn list_latency(
             total = body["totalCount"].clone();
         }
         println!(
-            "  {:<32} {:>9.1} {:>9.1} {:>12} {}",
+            "  {:<32} {:>9.1} {:>9.1} {:>12} {}{}",
             label,
             pct(&h, 0.5),
             pct(&h, 0.99),
@@ -514,6 +523,11 @@ async fn list_latency(
                 "(estimate: exact count over budget)"
             } else {
                 "(exact)"
+            },
+            if (h.len() as usize) < args.queries {
+                format!(" [{} requests]", h.len())
+            } else {
+                String::new()
             }
         );
     }
