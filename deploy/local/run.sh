@@ -94,7 +94,7 @@ else
   workspace_id="$("$authctl" --json tenant create --product generation --name "Demo Workspace" | field id)"
   user_id="$("$authctl" --json user create --tenant "$workspace_id" --email demo@example.com | field id)"
   generation_key="$("$authctl" --json key mint --tenant "$workspace_id" --user "$user_id" --name demo --tier starter --env live --scopes read,generate | field key)"
-  ADMIN_API__DATABASE_URL="$(db_url platform_admin)" "$bin/admin-api" seed --tenant "$shop_id" >"$logs/seed-admin.log" 2>&1
+  ADMIN_API__DATABASE_URL="$(db_url platform_admin)" "$bin/admin-api" seed --tenant "$shop_id" --example-ids >"$logs/seed-admin.log" 2>&1
   PARTNER_API__DATABASE_URL="$(db_url platform_partner)" "$bin/partner-api" seed --tenant "$project_id" --project-id "$public_id" >"$logs/seed-partner.log" 2>&1
   umask 077
   cat >"$tokens" <<JSON

@@ -38,6 +38,11 @@ pub struct SeedArgs {
     pub runs: i64,
     #[arg(long, default_value_t = 400)]
     pub keywords: i64,
+    /// Also create the ids the seed document's examples use (`cus_abc123`,
+    /// `cam_abc123` as a launchable draft, `jrn_abc` with enrollments), cloned from
+    /// generated rows, so the documented curls work verbatim (`make run` sets it).
+    #[arg(long)]
+    pub example_ids: bool,
 }
 
 impl SeedArgs {
@@ -53,6 +58,7 @@ impl SeedArgs {
             enrollments_per_journey: 300,
             runs: 60,
             keywords: 400,
+            example_ids: false,
         }
     }
 }
@@ -262,6 +268,34 @@ fn statements() -> Vec<(&'static str, String)> {
     s
 }
 
+/// Rows with the ids of the seed document's examples, each cloned from a generated
+/// row of the same table (so every column stays consistent with the schema).
+/// `$2` is unused; it is bound like in every statement.
+const EXAMPLE_ID_STATEMENTS: &[&str] = &[
+    "INSERT INTO customers SELECT r.* FROM (SELECT c FROM customers c WHERE c.tenant_id = $1 \
+       AND $2::bigint IS NOT NULL ORDER BY c.id LIMIT 1) src, \
+     LATERAL jsonb_populate_record(NULL::customers, to_jsonb(src.c) || jsonb_build_object( \
+       'id', 'cus_abc123', 'email', 'jane@example.com', 'first_name', 'Jane', 'lifecycle_stage', 'loyal')) r",
+    "INSERT INTO orders SELECT r.* FROM orders o, \
+     LATERAL jsonb_populate_record(NULL::orders, to_jsonb(o) || jsonb_build_object( \
+       'id', 'ord_abc' || substr(o.id, 5), 'customer_id', 'cus_abc123', 'order_number', o.order_number + 900000000)) r \
+     WHERE o.tenant_id = $1 AND $2::bigint IS NOT NULL AND o.customer_id = \
+       (SELECT min(id) FROM customers WHERE tenant_id = $1 AND id <> 'cus_abc123')",
+    "INSERT INTO campaigns SELECT r.* FROM (SELECT c FROM campaigns c WHERE c.tenant_id = $1 \
+       AND $2::bigint IS NOT NULL ORDER BY c.id LIMIT 1) src, \
+     LATERAL jsonb_populate_record(NULL::campaigns, to_jsonb(src.c) || jsonb_build_object( \
+       'id', 'cam_abc123', 'name', 'Spring Sale', 'status', 'draft', 'scheduled_at', NULL, 'launched_at', NULL)) r",
+    "INSERT INTO journeys SELECT r.* FROM (SELECT j FROM journeys j WHERE j.tenant_id = $1 \
+       AND $2::bigint IS NOT NULL ORDER BY j.id LIMIT 1) src, \
+     LATERAL jsonb_populate_record(NULL::journeys, to_jsonb(src.j) || jsonb_build_object( \
+       'id', 'jrn_abc', 'status', 'active')) r",
+    "INSERT INTO enrollments SELECT r.* FROM enrollments e, \
+     LATERAL jsonb_populate_record(NULL::enrollments, to_jsonb(e) || jsonb_build_object( \
+       'id', 'enr_abc' || substr(e.id, 5), 'journey_id', 'jrn_abc')) r \
+     WHERE e.tenant_id = $1 AND $2::bigint IS NOT NULL AND e.journey_id = \
+       (SELECT min(id) FROM journeys WHERE tenant_id = $1 AND id <> 'jrn_abc')",
+];
+
 fn count_for(args: &SeedArgs, table: &str) -> i64 {
     match table {
         "customers" => args.customers,
@@ -290,7 +324,15 @@ pub async fn seed(conn: &mut AsyncPgConnection, args: &SeedArgs) -> anyhow::Resu
     use diesel_async::TransactionManager;
     Tm::begin_transaction(conn).await?;
     let mut report = Vec::new();
-    for (table, sql) in statements() {
+    let mut all = statements();
+    if args.example_ids {
+        all.extend(
+            EXAMPLE_ID_STATEMENTS
+                .iter()
+                .map(|sql| ("example_ids", (*sql).to_owned())),
+        );
+    }
+    for (table, sql) in all {
         let n = count_for(args, table);
         let result = diesel::sql_query(&sql)
             .bind::<SqlUuid, _>(args.tenant)

@@ -1,4 +1,5 @@
-//! The Admin API seed's "Worked examples", through the gateway.
+//! The Admin API seed's "Worked examples", through the gateway, with the
+//! seed's own ids (`admin-api seed --example-ids` creates them).
 
 use crate::harness::{Platform, json};
 use serde_json::{Value, json};
@@ -27,7 +28,7 @@ async fn the_seed_worked_examples_work_through_the_gateway() {
     p.seed(
         "admin-api",
         ("ADMIN_API__DATABASE_URL", &p.admin_db),
-        &["--tenant", shop_id, "--customers", "300"],
+        &["--tenant", shop_id, "--customers", "300", "--example-ids"],
     );
 
     // Read recent customers
@@ -65,14 +66,13 @@ async fn the_seed_worked_examples_work_through_the_gateway() {
         last = c["attributes"]["last_order_at"].as_str().map(str::to_owned);
     }
     assert!(body["pagination"]["has_next"].is_boolean());
-    let customer_id = customers[0]["id"].as_str().unwrap().to_owned();
 
-    // Update a customer's tag
+    // Update a customer's tag (the seed's own id)
     let (status, _, body) = json(
         p.request(
             Method::PATCH,
             HOST,
-            &format!("/api/v1/customers/{customer_id}"),
+            "/api/v1/customers/cus_abc123",
             Some(&key),
         )
         .header("content-type", "application/json")
@@ -87,34 +87,36 @@ async fn the_seed_worked_examples_work_through_the_gateway() {
         body["data"]["attributes"]["tags"],
         json!(["vip", "wholesale"])
     );
-
-    // Launch a campaign (idempotently)
-    let (_, _, campaigns) = json(
-        p.get(HOST, "/api/v1/campaigns?limit=100", Some(&key))
+    // The SDK example reads the same customer back, and its orders link resolves.
+    let (status, _, body) = json(
+        p.get(HOST, "/api/v1/customers/cus_abc123", Some(&key))
             .send()
             .await
             .unwrap(),
     )
     .await;
-    let launchable = campaigns["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| {
-            matches!(
-                c["attributes"]["status"].as_str(),
-                Some("draft") | Some("scheduled")
-            )
-        })
-        .expect("the demo shop has a campaign that can launch")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["attributes"]["lifecycle_stage"], "loyal");
+    assert_eq!(
+        body["data"]["attributes"]["tags"],
+        json!(["vip", "wholesale"])
+    );
+    let (status, _, orders) = json(
+        p.get(HOST, "/api/v1/customers/cus_abc123/orders", Some(&key))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{orders}");
+    assert!(orders["data"].is_array());
+
+    // Launch a campaign (idempotently)
     let launch = || {
         p.request(
             Method::POST,
             HOST,
-            &format!("/api/v1/campaigns/{launchable}/launch"),
+            "/api/v1/campaigns/cam_abc123/launch",
             Some(&key),
         )
         .header("idempotency-key", "launch-spring-2026-05-10")
@@ -128,21 +130,10 @@ async fn the_seed_worked_examples_work_through_the_gateway() {
     assert_eq!(replay_headers["idempotent-replayed"], "true");
 
     // List a journey's enrollments
-    let (_, _, journeys) = json(
-        p.get(HOST, "/api/v1/journeys?limit=10", Some(&key))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let journey = journeys["data"][0]["id"]
-        .as_str()
-        .expect("a demo journey")
-        .to_owned();
     let (status, _, body) = json(
         p.get(
             HOST,
-            &format!("/api/v1/journeys/{journey}/enrollments?filter[status]=active&limit=100"),
+            "/api/v1/journeys/jrn_abc/enrollments?filter[status]=active&limit=100",
             Some(&key),
         )
         .send()
@@ -151,7 +142,12 @@ async fn the_seed_worked_examples_work_through_the_gateway() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    for e in body["data"].as_array().unwrap() {
+    let enrollments = body["data"].as_array().unwrap();
+    assert!(
+        !enrollments.is_empty(),
+        "jrn_abc has active enrollments: {body}"
+    );
+    for e in enrollments {
         assert_eq!(e["attributes"]["status"], "active");
     }
 
