@@ -48,30 +48,53 @@ pub struct ServiceProcess {
 
 impl ServiceProcess {
     /// Starts `bin` with `args` and `env`, then waits until `ready_url` answers 2xx (at most 30 s).
+    /// Panics with the tail of the service's stderr when it exits during start-up.
     pub async fn spawn(bin: &str, args: &[&str], env: &[(&str, String)], ready_url: &str) -> Self {
+        Self::try_spawn(bin, args, env, ready_url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`spawn`](Self::spawn) that reports a start-up failure instead of panicking, so a
+    /// caller can retry with other ports (a port from [`free_port`] can be taken by another
+    /// process, e.g. as the ephemeral port of an outgoing connection, before the service binds it).
+    pub async fn try_spawn(
+        bin: &str,
+        args: &[&str],
+        env: &[(&str, String)],
+        ready_url: &str,
+    ) -> Result<Self, String> {
         let mut cmd = Command::new(binary(bin));
         cmd.args(args).stdin(Stdio::null());
+        let stderr_path = std::env::temp_dir().join(format!("{}.stderr", crate::unique(bin)));
         if std::env::var_os("TEST_SERVICE_LOGS").is_none() {
-            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
+            cmd.stdout(Stdio::null()).stderr(stderr);
         }
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {bin}: {e}"));
+        let child = cmd.spawn().map_err(|e| format!("spawn {bin}: {e}"))?;
         let mut process = Self {
             name: bin.to_owned(),
             child,
         };
-        process.wait_ready(ready_url).await;
-        process
+        let ready = process.wait_ready(ready_url).await;
+        let tail = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+        let _ = std::fs::remove_file(&stderr_path);
+        ready.map(|()| process).map_err(|e| {
+            let tail: Vec<&str> = tail.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            format!("{e}; its last stderr lines:\n{}", tail.join("\n"))
+        })
     }
 
-    async fn wait_ready(&mut self, url: &str) {
+    async fn wait_ready(&mut self, url: &str) -> Result<(), String> {
         let client = crate::http();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited during start-up: {status}", self.name);
+                return Err(format!("{} exited during start-up: {status}", self.name));
             }
             let ready = client
                 .get(url)
@@ -79,13 +102,11 @@ impl ServiceProcess {
                 .send()
                 .await;
             if ready.is_ok_and(|res| res.status().is_success()) {
-                return;
+                return Ok(());
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} not ready at {url} within 30 s",
-                self.name
-            );
+            if Instant::now() >= deadline {
+                return Err(format!("{} not ready at {url} within 30 s", self.name));
+            }
             tokio_sleep(Duration::from_millis(50)).await;
         }
     }

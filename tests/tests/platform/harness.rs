@@ -13,7 +13,7 @@ pub struct Platform {
     pub admin_db: String,
     pub partner_db: String,
     pub http: testkit::reqwest::Client,
-    // Dropped (killed) in reverse order of start.
+    // Each process is killed when the platform is dropped.
     _processes: Vec<ServiceProcess>,
 }
 
@@ -26,94 +26,111 @@ async fn fresh_empty_database(label: &str) -> String {
     url
 }
 
+/// Starts `bin serve` on `ports` fresh ports, retrying with other ports when one
+/// was taken between [`free_port`] and the service binding it.
+async fn start(
+    bin: &str,
+    ports: usize,
+    env: impl Fn(&[u16]) -> Vec<(&'static str, String)>,
+    ready_url: impl Fn(&[u16]) -> String,
+) -> (Vec<u16>, ServiceProcess) {
+    let mut last_error = String::new();
+    for _ in 0..3 {
+        let p: Vec<u16> = (0..ports).map(|_| free_port()).collect();
+        match ServiceProcess::try_spawn(bin, &["serve"], &env(&p), &ready_url(&p)).await {
+            Ok(process) => return (p, process),
+            Err(e) => last_error = e,
+        }
+    }
+    panic!("{bin} did not start in 3 attempts: {last_error}");
+}
+
+fn local(port: u16) -> String {
+    format!("127.0.0.1:{port}")
+}
+
 impl Platform {
     pub async fn start() -> Self {
         let redis = testkit::redis_url();
         let namespace = testkit::unique("bb");
         let channel = format!("auth:revocations:{namespace}");
-        let (auth_http, auth_grpc) = (free_port(), free_port());
-        let (rl_grpc, rl_http) = (free_port(), free_port());
-        let (admin, partner) = (free_port(), free_port());
-        let (gw, gw_internal) = (free_port(), free_port());
         let auth_db = fresh_empty_database("bbauth").await;
         let admin_db = fresh_empty_database("bbadmin").await;
         let partner_db = fresh_empty_database("bbpartner").await;
-        let jwks = format!("http://127.0.0.1:{auth_http}/.well-known/jwks.json");
 
-        let mut processes = Vec::new();
-        processes.push(
-            ServiceProcess::spawn(
-                "auth-service",
-                &["serve"],
-                &[
-                    ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{auth_http}")),
-                    ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{auth_grpc}")),
-                    ("AUTH__DATABASE_URL", auth_db),
+        let (auth, auth_process) = start(
+            "auth-service",
+            2,
+            |p| {
+                vec![
+                    ("AUTH__HTTP_LISTEN", local(p[0])),
+                    ("AUTH__GRPC_LISTEN", local(p[1])),
+                    ("AUTH__DATABASE_URL", auth_db.clone()),
                     ("AUTH__REDIS_URL", redis.clone()),
                     ("AUTH__REVOCATION_CHANNEL", channel.clone()),
-                ],
-                &format!("http://127.0.0.1:{auth_http}/readyz"),
-            )
-            .await,
-        );
-        processes.push(
-            ServiceProcess::spawn(
-                "ratelimit-service",
-                &["serve"],
-                &[
-                    ("RATELIMIT__GRPC_LISTEN", format!("127.0.0.1:{rl_grpc}")),
-                    ("RATELIMIT__HTTP_LISTEN", format!("127.0.0.1:{rl_http}")),
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[0])),
+        )
+        .await;
+        let (auth_http, auth_grpc) = (auth[0], auth[1]);
+        let jwks = format!("http://127.0.0.1:{auth_http}/.well-known/jwks.json");
+        let (ratelimit, ratelimit_process) = start(
+            "ratelimit-service",
+            2,
+            |p| {
+                vec![
+                    ("RATELIMIT__GRPC_LISTEN", local(p[0])),
+                    ("RATELIMIT__HTTP_LISTEN", local(p[1])),
                     ("RATELIMIT__REDIS_URL", redis.clone()),
                     ("RATELIMIT__PREFIX", format!("{namespace}:")),
-                ],
-                &format!("http://127.0.0.1:{rl_http}/readyz"),
-            )
-            .await,
-        );
-        processes.push(
-            ServiceProcess::spawn(
-                "admin-api",
-                &["serve"],
-                &[
-                    ("ADMIN_API__LISTEN", format!("127.0.0.1:{admin}")),
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[1])),
+        )
+        .await;
+        let rl_grpc = ratelimit[0];
+        let (admin, admin_process) = start(
+            "admin-api",
+            1,
+            |p| {
+                vec![
+                    ("ADMIN_API__LISTEN", local(p[0])),
                     ("ADMIN_API__DATABASE_URL", admin_db.clone()),
                     ("ADMIN_API__JWKS_URL", jwks.clone()),
                     (
                         "ADMIN_API__RATELIMIT_URL",
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
-                ],
-                &format!("http://127.0.0.1:{admin}/readyz"),
-            )
-            .await,
-        );
-        processes.push(
-            ServiceProcess::spawn(
-                "partner-api",
-                &["serve"],
-                &[
-                    ("PARTNER_API__LISTEN", format!("127.0.0.1:{partner}")),
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[0])),
+        )
+        .await;
+        let (partner, partner_process) = start(
+            "partner-api",
+            1,
+            |p| {
+                vec![
+                    ("PARTNER_API__LISTEN", local(p[0])),
                     ("PARTNER_API__DATABASE_URL", partner_db.clone()),
                     ("PARTNER_API__JWKS_URL", jwks.clone()),
                     (
                         "PARTNER_API__AUTH_GRPC_URL",
                         format!("http://127.0.0.1:{auth_grpc}"),
                     ),
-                ],
-                &format!("http://127.0.0.1:{partner}/readyz"),
-            )
-            .await,
-        );
-        processes.push(
-            ServiceProcess::spawn(
-                "gateway",
-                &["serve"],
-                &[
-                    ("GATEWAY__LISTEN", format!("127.0.0.1:{gw}")),
-                    (
-                        "GATEWAY__INTERNAL_LISTEN",
-                        format!("127.0.0.1:{gw_internal}"),
-                    ),
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[0])),
+        )
+        .await;
+        let (gateway, gateway_process) = start(
+            "gateway",
+            2,
+            |p| {
+                vec![
+                    ("GATEWAY__LISTEN", local(p[0])),
+                    ("GATEWAY__INTERNAL_LISTEN", local(p[1])),
                     (
                         "GATEWAY__AUTH_GRPC_URL",
                         format!("http://127.0.0.1:{auth_grpc}"),
@@ -123,28 +140,34 @@ impl Platform {
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
                     ("GATEWAY__REDIS_URL", redis.clone()),
-                    ("GATEWAY__REVOCATION_CHANNEL", channel),
+                    ("GATEWAY__REVOCATION_CHANNEL", channel.clone()),
                     (
                         "GATEWAY__UPSTREAMS__ADMIN_API",
-                        format!("http://127.0.0.1:{admin}"),
+                        format!("http://127.0.0.1:{}", admin[0]),
                     ),
                     (
                         "GATEWAY__UPSTREAMS__PARTNER_API",
-                        format!("http://127.0.0.1:{partner}"),
+                        format!("http://127.0.0.1:{}", partner[0]),
                     ),
-                ],
-                &format!("http://127.0.0.1:{gw_internal}/readyz"),
-            )
-            .await,
-        );
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[1])),
+        )
+        .await;
         Self {
-            gateway: format!("http://127.0.0.1:{gw}"),
-            gateway_internal: format!("http://127.0.0.1:{gw_internal}"),
-            auth_http: format!("http://127.0.0.1:{auth_http}"),
+            gateway: format!("http://{}", local(gateway[0])),
+            gateway_internal: format!("http://{}", local(gateway[1])),
+            auth_http: format!("http://{}", local(auth_http)),
             admin_db,
             partner_db,
             http: testkit::http(),
-            _processes: processes,
+            _processes: vec![
+                auth_process,
+                ratelimit_process,
+                admin_process,
+                partner_process,
+                gateway_process,
+            ],
         }
     }
 
