@@ -39,7 +39,8 @@ pub struct SeedArgs {
     #[arg(long, default_value_t = 400)]
     pub keywords: i64,
     /// Also create the ids the seed document's examples use (`cus_abc123`,
-    /// `cam_abc123` as a launchable draft, `jrn_abc` with enrollments), cloned from
+    /// `cam_abc123` as a launchable draft, `jrn_abc` with the enrollments of the journey
+    /// that has the most active ones), cloned from
     /// generated rows, so the documented curls work verbatim (`make run` sets it).
     #[arg(long)]
     pub example_ids: bool,
@@ -293,7 +294,8 @@ const EXAMPLE_ID_STATEMENTS: &[&str] = &[
      LATERAL jsonb_populate_record(NULL::enrollments, to_jsonb(e) || jsonb_build_object( \
        'id', 'enr_abc' || substr(e.id, 5), 'journey_id', 'jrn_abc')) r \
      WHERE e.tenant_id = $1 AND $2::bigint IS NOT NULL AND e.journey_id = \
-       (SELECT min(id) FROM journeys WHERE tenant_id = $1 AND id <> 'jrn_abc')",
+       (SELECT journey_id FROM enrollments WHERE tenant_id = $1 AND status = 'active' \
+        GROUP BY journey_id ORDER BY count(*) DESC, journey_id LIMIT 1)",
 ];
 
 fn count_for(args: &SeedArgs, table: &str) -> i64 {
