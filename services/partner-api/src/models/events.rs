@@ -2,6 +2,7 @@
 //! the batch insert used by ingest.
 
 use super::SOURCES;
+use super::column;
 use crate::dsl::{Column, ColumnType as T, Resource};
 use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -178,11 +179,6 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
-    macro_rules! col {
-        ($f:ident) => {
-            rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
-        };
-    }
     sql_query(
         "INSERT INTO events (project_id, id, \"timestamp\", received_at, name, payload, session_id, \
          external_user_id, url, platform, browser, source, message_id, order_id, total_amount, \
@@ -193,25 +189,25 @@ pub async fn insert(
          $18::text[], $19::text[], $20::text[]) AS t",
     )
     .bind::<st::Uuid, _>(project)
-    .bind::<st::Array<st::Uuid>, _>(col!(id))
-    .bind::<st::Array<st::Timestamptz>, _>(col!(timestamp))
-    .bind::<st::Array<st::Timestamptz>, _>(col!(received_at))
-    .bind::<st::Array<st::Text>, _>(col!(name))
-    .bind::<st::Array<st::Jsonb>, _>(col!(payload))
-    .bind::<st::Array<st::Nullable<st::Uuid>>, _>(col!(session_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(external_user_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(url))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(platform))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(browser))
-    .bind::<st::Array<st::Text>, _>(col!(source))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(message_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(order_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(total_amount))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(currency))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(product_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(utm_source))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(utm_medium))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(utm_campaign))
+    .bind::<st::Array<st::Uuid>, _>(column!(rows, id))
+    .bind::<st::Array<st::Timestamptz>, _>(column!(rows, timestamp))
+    .bind::<st::Array<st::Timestamptz>, _>(column!(rows, received_at))
+    .bind::<st::Array<st::Text>, _>(column!(rows, name))
+    .bind::<st::Array<st::Jsonb>, _>(column!(rows, payload))
+    .bind::<st::Array<st::Nullable<st::Uuid>>, _>(column!(rows, session_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, external_user_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, url))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, platform))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, browser))
+    .bind::<st::Array<st::Text>, _>(column!(rows, source))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, message_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, order_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, total_amount))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, currency))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, product_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, utm_source))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, utm_medium))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, utm_campaign))
     .execute(conn)
     .await
 }

@@ -1,6 +1,7 @@
 //! The `logs` table: DSL whitelist ([`LOGS`]), row, batch insert.
 
 use super::SOURCES;
+use super::column;
 use crate::dsl::{Column, ColumnType as T, Resource};
 use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -93,11 +94,6 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
-    macro_rules! col {
-        ($f:ident) => {
-            rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
-        };
-    }
     sql_query(
         "INSERT INTO logs (project_id, id, \"timestamp\", received_at, level, message, source, \
          session_id, url, message_id) \
@@ -105,15 +101,15 @@ pub async fn insert(
          $6::text[], $7::text[], $8::uuid[], $9::text[], $10::text[]) AS t",
     )
     .bind::<st::Uuid, _>(project)
-    .bind::<st::Array<st::Uuid>, _>(col!(id))
-    .bind::<st::Array<st::Timestamptz>, _>(col!(timestamp))
-    .bind::<st::Array<st::Timestamptz>, _>(col!(received_at))
-    .bind::<st::Array<st::Text>, _>(col!(level))
-    .bind::<st::Array<st::Text>, _>(col!(message))
-    .bind::<st::Array<st::Text>, _>(col!(source))
-    .bind::<st::Array<st::Nullable<st::Uuid>>, _>(col!(session_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(url))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(message_id))
+    .bind::<st::Array<st::Uuid>, _>(column!(rows, id))
+    .bind::<st::Array<st::Timestamptz>, _>(column!(rows, timestamp))
+    .bind::<st::Array<st::Timestamptz>, _>(column!(rows, received_at))
+    .bind::<st::Array<st::Text>, _>(column!(rows, level))
+    .bind::<st::Array<st::Text>, _>(column!(rows, message))
+    .bind::<st::Array<st::Text>, _>(column!(rows, source))
+    .bind::<st::Array<st::Nullable<st::Uuid>>, _>(column!(rows, session_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, url))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, message_id))
     .execute(conn)
     .await
 }

@@ -45,3 +45,12 @@ pub struct Count {
 
 /// Values of `source`, on every resource.
 pub const SOURCES: &[&str] = &["sdk", "backend", "import"];
+
+/// One field of every row, as the array a batched `INSERT … SELECT FROM unnest(…)`
+/// binds (a fixed number of parameters per batch, whatever its size).
+macro_rules! column {
+    ($rows:expr, $field:ident) => {
+        $rows.iter().map(|r| r.$field.clone()).collect::<Vec<_>>()
+    };
+}
+pub(crate) use column;

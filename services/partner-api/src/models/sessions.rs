@@ -2,6 +2,7 @@
 //! A session is written once (first write wins; later copies are duplicates).
 
 use super::SOURCES;
+use super::column;
 use crate::dsl::{Column, ColumnType as T, Resource};
 use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -123,11 +124,6 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
-    macro_rules! col {
-        ($f:ident) => {
-            rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
-        };
-    }
     sql_query(
         "INSERT INTO sessions (project_id, id, device_id, external_user_id, platform, browser, \
          utm_source, utm_medium, utm_campaign, referrer, landing_page, source, started_at, created_at) \
@@ -136,19 +132,19 @@ pub async fn insert(
          $13::timestamptz[], $14::timestamptz[]) AS t",
     )
     .bind::<st::Uuid, _>(project)
-    .bind::<st::Array<st::Uuid>, _>(col!(id))
-    .bind::<st::Array<st::Nullable<st::Uuid>>, _>(col!(device_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(external_user_id))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(platform))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(browser))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(utm_source))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(utm_medium))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(utm_campaign))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(referrer))
-    .bind::<st::Array<st::Nullable<st::Text>>, _>(col!(landing_page))
-    .bind::<st::Array<st::Text>, _>(col!(source))
-    .bind::<st::Array<st::Timestamptz>, _>(col!(started_at))
-    .bind::<st::Array<st::Timestamptz>, _>(col!(created_at))
+    .bind::<st::Array<st::Uuid>, _>(column!(rows, id))
+    .bind::<st::Array<st::Nullable<st::Uuid>>, _>(column!(rows, device_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, external_user_id))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, platform))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, browser))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, utm_source))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, utm_medium))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, utm_campaign))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, referrer))
+    .bind::<st::Array<st::Nullable<st::Text>>, _>(column!(rows, landing_page))
+    .bind::<st::Array<st::Text>, _>(column!(rows, source))
+    .bind::<st::Array<st::Timestamptz>, _>(column!(rows, started_at))
+    .bind::<st::Array<st::Timestamptz>, _>(column!(rows, created_at))
     .execute(conn)
     .await
 }
