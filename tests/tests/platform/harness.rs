@@ -45,6 +45,10 @@ async fn start(
     panic!("{bin} did not start in 3 attempts: {last_error}");
 }
 
+/// Database connections per service: two platforms may run at once beside the
+/// other tests, all under PostgreSQL's default `max_connections` of 100.
+const POOL_SIZE: &str = "4";
+
 fn local(port: u16) -> String {
     format!("127.0.0.1:{port}")
 }
@@ -68,6 +72,7 @@ impl Platform {
                     ("AUTH__DATABASE_URL", auth_db.clone()),
                     ("AUTH__REDIS_URL", redis.clone()),
                     ("AUTH__REVOCATION_CHANNEL", channel.clone()),
+                    ("AUTH__DATABASE_POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -102,6 +107,7 @@ impl Platform {
                         "ADMIN_API__RATELIMIT_URL",
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
+                    ("ADMIN_API__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -119,6 +125,7 @@ impl Platform {
                         "PARTNER_API__AUTH_GRPC_URL",
                         format!("http://127.0.0.1:{auth_grpc}"),
                     ),
+                    ("PARTNER_API__DB_POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),

@@ -95,7 +95,7 @@ impl TestApp {
             listen: "127.0.0.1:0".into(),
             database_url: db_url.clone(),
             run_migrations: false,
-            pool_size: 12,
+            pool_size: 6,
             workers: 2,
             idempotency_purge_interval_secs: 0,
             // Nothing listens on port 1: usage answers 503 unless a test points this elsewhere.
