@@ -43,8 +43,8 @@ pub struct Authenticated {
     pub key_id: String,
     pub tier: String,
     pub tenant_id: String,
-    /// `Bearer <internal JWT>`.
-    pub authorization: HeaderValue,
+    /// `Bearer <internal JWT>`, ready for the upstream request.
+    pub authorization: http::HeaderValue,
 }
 
 #[derive(Debug, Clone)]
@@ -242,7 +242,7 @@ pub async fn authenticate(
             "authentication answered without a principal",
         )
     })?;
-    let authorization = HeaderValue::try_from(format!("Bearer {}", response.internal_jwt))
+    let authorization = http::HeaderValue::try_from(format!("Bearer {}", response.internal_jwt))
         .map_err(|e| ApiError::internal(format!("internal JWT is not a header value: {e}")))?;
     let authenticated = Arc::new(Authenticated {
         key_id: principal.key_id,
@@ -366,7 +366,7 @@ mod tests {
                 key_id: key_id.into(),
                 tier: "free".into(),
                 tenant_id: "t".into(),
-                authorization: HeaderValue::from_static("Bearer x"),
+                authorization: http::HeaderValue::from_static("Bearer x"),
             }),
             Instant::now() + Duration::from_secs(60),
         )

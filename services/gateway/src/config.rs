@@ -51,7 +51,8 @@ pub struct Config {
     pub max_connection_rate: usize,
     /// Open client connections per worker.
     pub max_connections: usize,
-    /// Pooled keep-alive connections per upstream host and worker.
+    /// Idle keep-alive connections kept per upstream and worker (more are opened
+    /// under load; the surplus is closed when its response ends).
     pub upstream_pool_size: usize,
     pub upstream_connect_timeout_ms: u64,
     /// Idle time after which a pooled upstream connection is closed (below the

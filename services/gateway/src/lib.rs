@@ -8,6 +8,7 @@
 //! - [`authn`]: bearer keys → principal + internal JWT (cached, revocable).
 //! - [`ratelimit`]: ShouldRateLimit and the rate-limit headers.
 //! - [`proxy`]: the streaming reverse proxy handler.
+//! - [`upstream`]: pooled HTTP/1.1 connections to the upstreams.
 //! - [`internal`]: health, readiness and metrics endpoints.
 //! - [`metrics`], [`trace`].
 
@@ -19,6 +20,7 @@ pub mod proxy;
 pub mod ratelimit;
 pub mod route_table;
 pub mod trace;
+pub mod upstream;
 
 use crate::{
     authn::AuthCache,
@@ -77,8 +79,6 @@ impl Stopper {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        // awc's rustls connector needs the process-wide provider (no-op when already set).
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let table = RouteTable::from_config(&config)?;
         let metrics = Arc::new(Metrics::new(table.routes().iter().map(|r| r.name.as_str())));
         let cache = Arc::new(AuthCache::new(
@@ -125,20 +125,12 @@ impl Application {
         let (fail_policy, coalesce) = (config.ratelimit_fail_policy, config.ratelimit_coalesce);
         let worker_metrics = Arc::clone(&metrics);
         let server = HttpServer::new(move || {
-            let connector = awc::Connector::new()
-                .limit(pool)
-                .timeout(upstream_connect)
-                .conn_keep_alive(upstream_keep_alive)
-                .conn_lifetime(Duration::from_secs(300))
-                .max_http_version(awc::http::Version::HTTP_11);
-            let http = awc::Client::builder()
-                .connector(connector)
-                .no_default_headers()
-                .disable_redirects()
-                .disable_timeout()
-                .finish();
             let worker = Worker {
-                http,
+                upstreams: upstream::UpstreamClient::new(
+                    pool,
+                    upstream_connect,
+                    upstream_keep_alive,
+                ),
                 auth: rpc::auth::auth_client::AuthClient::new(auth_ep.connect_lazy()),
                 limiter: ratelimit::Limiter::new(
                     rpc::ratelimit::rate_limit_client::RateLimitClient::new(rl_ep.connect_lazy()),

@@ -15,6 +15,7 @@ use crate::{
     ratelimit::{Decision, Limiter, Verdict},
     route_table::{Lookup, Route, RouteTable, has_dot_segments},
     trace,
+    upstream::{RequestBody, SendError, UpstreamClient, UpstreamUrl},
 };
 use actix_http::body::SizedStream;
 use actix_web::{
@@ -26,7 +27,6 @@ use actix_web::{
     },
     web,
 };
-use awc::error::SendRequestError;
 use bytes::Bytes;
 use error_envelope::{ApiError, Dialect, RequestId, codes};
 use futures_util::Stream;
@@ -61,10 +61,10 @@ pub struct Shared {
     pub max_header_bytes: usize,
 }
 
-/// Per-worker clients (awc is single-threaded; each worker has its own
-/// keep-alive pool and its own HTTP/2 connections to auth and ratelimit).
+/// Per-worker clients (each worker has its own keep-alive pools to the
+/// upstreams and its own HTTP/2 connections to auth and ratelimit).
 pub struct Worker {
-    pub http: awc::Client,
+    pub upstreams: Rc<UpstreamClient>,
     pub auth: AuthClient<Channel>,
     pub limiter: Rc<Limiter>,
 }
@@ -74,8 +74,12 @@ static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
-static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
-static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+// The same names as the upstream request's (`http` 1) header type.
+const UP_X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+const UP_TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+const UP_X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
+const UP_X_FORWARDED_PROTO: http::HeaderName = http::HeaderName::from_static("x-forwarded-proto");
+const UP_X_FORWARDED_HOST: http::HeaderName = http::HeaderName::from_static("x-forwarded-host");
 
 /// The default service of the public app: every request goes through here.
 pub async fn handle(
@@ -235,36 +239,23 @@ async fn forward(
     }
 
     // The upstream request.
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("{}{}", route.upstream, path);
-    let mut up = worker
-        .http
-        .request(req.method().clone(), url)
-        .no_decompress()
-        .timeout(route.timeout);
-    let headers = up.headers_mut();
-    copy_headers(req.headers(), headers);
-    if let Some(a) = &authenticated {
-        headers.insert(header::AUTHORIZATION, a.authorization.clone());
-    }
-    if let Ok(v) = HeaderValue::from_str(request_id.as_str()) {
-        headers.insert(X_REQUEST_ID.clone(), v);
-    }
-    if let Ok(v) = HeaderValue::try_from(forwarded_for) {
-        headers.insert(X_FORWARDED_FOR.clone(), v);
-    }
-    headers.insert(X_FORWARDED_PROTO.clone(), proto);
-    if let Some(h) = req.headers().get(header::HOST) {
-        headers.insert(X_FORWARDED_HOST.clone(), h.clone());
-    }
     let span = tracing::info_span!("upstream", otel.kind = "client", route = %route.name);
-    let incoming = req
+    let incoming_trace = req
         .headers()
         .get(&TRACEPARENT)
         .and_then(|v| v.to_str().ok());
-    if let Ok(v) = HeaderValue::try_from(span.in_scope(|| trace::outgoing(incoming))) {
-        headers.insert(TRACEPARENT.clone(), v);
-    }
+    let head = UpstreamHead {
+        method: http::Method::from_bytes(req.method().as_str().as_bytes())
+            .map_err(|_| invalid_request("unsupported method"))?,
+        uri: upstream_uri(route, req.uri().path_and_query().map_or("/", |p| p.as_str()))?,
+        authorization: authenticated.as_ref().map(|a| a.authorization.clone()),
+        request_id: http::HeaderValue::from_str(request_id.as_str()).ok(),
+        forwarded_for: http::HeaderValue::try_from(forwarded_for).ok(),
+        forwarded_proto: http::HeaderValue::from_static(proto),
+        traceparent: http::HeaderValue::try_from(span.in_scope(|| trace::outgoing(incoming_trace)))
+            .ok(),
+        content_length,
+    };
 
     let overflow = Rc::new(Cell::new(false));
     let limited = Limited {
@@ -279,17 +270,31 @@ async fn forward(
                 *req.method(),
                 Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
             ));
-    let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let sent = match content_length {
-        Some(n) if n > 0 => {
-            up.send_body(SizedStream::new(n, limited))
-                .instrument(span)
-                .await
-        }
-        None if streamed => up.send_stream(limited).instrument(span).await,
-        _ if idempotent => send_retrying_stale(up).instrument(span).await,
-        _ => up.send().instrument(span).await,
+    let body = match content_length {
+        Some(n) if n > 0 => RequestBody::Stream {
+            inner: Box::pin(limited),
+            length: Some(n),
+        },
+        None if streamed => RequestBody::Stream {
+            inner: Box::pin(limited),
+            length: None,
+        },
+        _ => RequestBody::Empty,
     };
+    // A bodiless GET/HEAD/OPTIONS may be sent again when a reused connection broke.
+    let resendable = matches!(body, RequestBody::Empty)
+        && matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let rebuild = || head.request(req.headers(), &route.upstream, RequestBody::Empty);
+    let sent = worker
+        .upstreams
+        .send(
+            &route.upstream,
+            head.request(req.headers(), &route.upstream, body),
+            resendable.then_some(&rebuild as &dyn Fn() -> http::Request<RequestBody>),
+            route.timeout,
+        )
+        .instrument(span)
+        .await;
     let upstream = match sent {
         Ok(r) => r,
         Err(_) if overflow.get() => {
@@ -299,52 +304,112 @@ async fn forward(
     };
 
     // The response, streamed back.
-    let status = upstream.status();
+    let (parts, body) = upstream.into_parts();
+    let status = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut res = HttpResponse::build(status);
-    for (name, value) in upstream.headers() {
-        if !is_hop_by_hop(name) && name != header::CONTENT_LENGTH && name != X_REQUEST_ID {
-            res.append_header((name.clone(), value.clone()));
+    for (name, value) in &parts.headers {
+        let name = name.as_str();
+        if is_hop_by_hop(name) || name == "content-length" || name == "x-request-id" {
+            continue;
+        }
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            res.append_header((n, v));
         }
     }
-    let length = upstream
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.parse::<u64>().ok());
     let no_body = *req.method() == Method::HEAD
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
         || status.is_informational();
     Ok(if no_body {
+        // HEAD keeps the upstream's Content-Length with no body after it.
+        let length = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.parse::<u64>().ok());
         res.body(SizedStream::new(
             length.unwrap_or(0),
             futures_util::stream::empty::<Result<Bytes, PayloadError>>(),
         ))
     } else {
-        match length {
-            Some(n) => res.body(SizedStream::new(n, upstream)),
-            None => res.streaming(upstream),
-        }
+        res.body(body)
     })
 }
 
-/// Sends a bodiless idempotent request; when a pooled keep-alive connection
-/// turns out to have been closed by the upstream (the send or the response head
-/// fails before any answer), sends it once more on a fresh connection.
-async fn send_retrying_stale(
-    up: awc::ClientRequest,
-) -> <awc::SendClientRequest as std::future::Future>::Output {
-    let frozen = up.freeze().map_err(SendRequestError::from)?;
-    match frozen.send().await {
-        Err(SendRequestError::Send(_) | SendRequestError::Response(_)) => frozen.send().await,
-        other => other,
+fn invalid_request(message: &'static str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, codes::INVALID_REQUEST, message)
+}
+
+/// The upstream's origin-form target: its base path, then the client's path and query.
+fn upstream_uri(route: &Route, path_and_query: &str) -> Result<http::Uri, ApiError> {
+    let target = if route.upstream.base_path.is_empty() {
+        http::Uri::try_from(path_and_query)
+    } else {
+        http::Uri::try_from(format!("{}{path_and_query}", route.upstream.base_path))
+    };
+    target.map_err(|_| invalid_request("the request target is not a valid URI"))
+}
+
+/// What the upstream request carries besides the client's end-to-end headers.
+struct UpstreamHead {
+    method: http::Method,
+    uri: http::Uri,
+    authorization: Option<http::HeaderValue>,
+    request_id: Option<http::HeaderValue>,
+    forwarded_for: Option<http::HeaderValue>,
+    forwarded_proto: http::HeaderValue,
+    traceparent: Option<http::HeaderValue>,
+    content_length: Option<u64>,
+}
+
+impl UpstreamHead {
+    fn request(
+        &self,
+        client_headers: &HeaderMap,
+        upstream: &UpstreamUrl,
+        body: RequestBody,
+    ) -> http::Request<RequestBody> {
+        use http::header as h;
+        let mut request = http::Request::new(body);
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        let headers = request.headers_mut();
+        headers.reserve(client_headers.len() + 8);
+        copy_headers(client_headers, headers);
+        headers.insert(h::HOST, upstream.host.clone());
+        if let Some(n) = self.content_length {
+            headers.insert(h::CONTENT_LENGTH, http::HeaderValue::from(n));
+        }
+        if let Some(v) = &self.authorization {
+            headers.insert(h::AUTHORIZATION, v.clone());
+        }
+        if let Some(v) = &self.request_id {
+            headers.insert(UP_X_REQUEST_ID, v.clone());
+        }
+        if let Some(v) = &self.forwarded_for {
+            headers.insert(UP_X_FORWARDED_FOR, v.clone());
+        }
+        headers.insert(UP_X_FORWARDED_PROTO, self.forwarded_proto.clone());
+        if let Some(v) = client_headers
+            .get(header::HOST)
+            .and_then(|v| http::HeaderValue::from_bytes(v.as_bytes()).ok())
+        {
+            headers.insert(UP_X_FORWARDED_HOST, v);
+        }
+        if let Some(v) = &self.traceparent {
+            headers.insert(UP_TRACEPARENT, v.clone());
+        }
+        request
     }
 }
 
-fn upstream_error(metrics: &Metrics, route: &Route, e: SendRequestError) -> ApiError {
+fn upstream_error(metrics: &Metrics, route: &Route, e: SendError) -> ApiError {
     let detail = format!("upstream {}: {e}", route.name);
     match e {
-        SendRequestError::Timeout => {
+        SendError::Timeout => {
             metrics.upstream_error(route.index, UpstreamError::Timeout);
             ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -353,7 +418,7 @@ fn upstream_error(metrics: &Metrics, route: &Route, e: SendRequestError) -> ApiE
             )
             .with_log_detail(detail)
         }
-        SendRequestError::Connect(_) => {
+        SendError::Connect(_) => {
             metrics.upstream_error(route.index, UpstreamError::Unavailable);
             ApiError::service_unavailable(
                 codes::UPSTREAM_UNAVAILABLE,
@@ -405,14 +470,15 @@ fn host_of(req: &HttpRequest) -> &str {
 
 /// (client IP, `X-Forwarded-For` to send, `X-Forwarded-Proto` to send).
 ///
+///
 /// Forwarding headers are believed only from `trusted_proxies`; from anyone
 /// else they are replaced, so a client cannot choose the IP it is rate limited by.
-fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> (IpAddr, String, HeaderValue) {
+fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> (IpAddr, String, &'static str) {
     let peer = req
         .peer_addr()
         .map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
     if !trusted.contains(&peer) {
-        return (peer, peer.to_string(), HeaderValue::from_static("http"));
+        return (peer, peer.to_string(), "http");
     }
     let incoming: Vec<&str> = req
         .headers()
@@ -433,18 +499,16 @@ fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> (IpAddr, String, Hea
         chain.push_str(", ");
     }
     chain.push_str(&peer.to_string());
-    let proto = req
-        .headers()
-        .get(&X_FORWARDED_PROTO)
-        .filter(|v| matches!(v.as_bytes(), b"http" | b"https"))
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("http"));
+    let proto = match req.headers().get(&X_FORWARDED_PROTO).map(|v| v.as_bytes()) {
+        Some(b"https") => "https",
+        _ => "http",
+    };
     (client, chain, proto)
 }
 
-/// Copies end-to-end headers: hop-by-hop ones (and those `Connection` names)
-/// are dropped, and so are the ones the gateway sets itself.
-fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
+/// Copies end-to-end headers into the upstream request: hop-by-hop ones (and
+/// those `Connection` names) are dropped, and so are the ones the gateway sets itself.
+fn copy_headers(from: &HeaderMap, to: &mut http::HeaderMap) {
     let named_by_connection: Vec<String> = from
         .get_all(header::CONNECTION)
         .filter_map(|v| v.to_str().ok())
@@ -452,7 +516,7 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
         .map(|s| s.trim().to_ascii_lowercase())
         .collect();
     for (name, value) in from {
-        let skip = is_hop_by_hop(name)
+        let skip = is_hop_by_hop(name.as_str())
             || named_by_connection.iter().any(|n| n == name.as_str())
             || *name == header::HOST
             || *name == header::CONTENT_LENGTH
@@ -464,22 +528,32 @@ fn copy_headers(from: &HeaderMap, to: &mut HeaderMap) {
             || *name == X_FORWARDED_FOR
             || *name == X_FORWARDED_PROTO
             || *name == X_FORWARDED_HOST;
-        if !skip {
-            to.append(name.clone(), value.clone());
+        if skip {
+            continue;
+        }
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_str().as_bytes()),
+            http::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            to.append(n, v);
         }
     }
 }
 
-fn is_hop_by_hop(name: &HeaderName) -> bool {
-    *name == header::CONNECTION
-        || *name == KEEP_ALIVE
-        || *name == PROXY_CONNECTION
-        || *name == header::PROXY_AUTHENTICATE
-        || *name == header::PROXY_AUTHORIZATION
-        || *name == header::TE
-        || *name == header::TRAILER
-        || *name == header::TRANSFER_ENCODING
-        || *name == header::UPGRADE
+/// Headers that describe one connection, never forwarded (names are lowercase).
+fn is_hop_by_hop(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+    )
 }
 
 /// The request payload, cut off once it exceeds the route's limit.
@@ -549,9 +623,9 @@ mod tests {
         );
         from.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         from.insert(X_FORWARDED_FOR.clone(), HeaderValue::from_static("6.6.6.6"));
-        let mut to = HeaderMap::new();
+        let mut to = http::HeaderMap::new();
         copy_headers(&from, &mut to);
         assert_eq!(to.len(), 1, "{to:?}");
-        assert!(to.contains_key(header::ACCEPT));
+        assert!(to.contains_key(http::header::ACCEPT));
     }
 }

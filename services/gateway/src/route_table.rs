@@ -7,7 +7,10 @@
 //! wins, where a path ending in `/` matches its subtree and any other path only
 //! itself.
 
-use crate::config::{AuthMode, Config, RouteConfig};
+use crate::{
+    config::{AuthMode, Config, RouteConfig},
+    upstream::UpstreamUrl,
+};
 use actix_web::http::Method;
 use error_envelope::Dialect;
 use std::{borrow::Cow, collections::HashMap, sync::Arc, time::Duration};
@@ -18,8 +21,8 @@ pub struct Route {
     /// Position in the table (metrics index).
     pub index: usize,
     pub name: String,
-    /// Base URL without trailing slash.
-    pub upstream: String,
+    /// Where requests go (`http://host:port[/base]`).
+    pub upstream: UpstreamUrl,
     pub audience: String,
     pub product: auth_core::Product,
     pub dialect: Dialect,
@@ -66,7 +69,7 @@ pub struct RouteTable {
 #[derive(Debug, thiserror::Error)]
 pub enum RouteError {
     #[error(
-        "route {route}: unknown upstream {upstream:?} (a name from [upstreams] or an http(s):// URL)"
+        "route {route}: unknown upstream {upstream:?} (a name from [upstreams] or an http:// URL)"
     )]
     Upstream { route: String, upstream: String },
     #[error("route {route}: {message}")]
@@ -157,7 +160,10 @@ fn resolve(index: usize, rc: &RouteConfig, config: &Config) -> Result<Route, Rou
     Ok(Route {
         index,
         name: rc.name.clone(),
-        upstream: upstream.trim_end_matches('/').to_owned(),
+        upstream: UpstreamUrl::parse(upstream).map_err(|message| RouteError::Invalid {
+            route: rc.name.clone(),
+            message,
+        })?,
         audience: rc.audience.clone(),
         product,
         dialect: rc.dialect,
