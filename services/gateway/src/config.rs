@@ -37,6 +37,9 @@ pub struct Config {
     /// Decide concurrent requests of one descriptor with one `hits = n` call
     /// (see `ratelimit::Limiter`); exact either way.
     pub ratelimit_coalesce: bool,
+    /// Most tokens one worker leases for a busy key far from its limit (see
+    /// `ratelimit::Limiter`); 0 decides every request (or batch) in ratelimit.
+    pub ratelimit_lease_max: u32,
     /// How long in-flight requests may still run after SIGTERM.
     pub shutdown_timeout_secs: u64,
     /// Request target plus headers, in bytes → 431 beyond (actix itself stops at 128 KiB / 96 headers).
@@ -184,6 +187,7 @@ impl Default for Config {
             grpc_connect_timeout_ms: 500,
             ratelimit_fail_policy: FailPolicy::Open,
             ratelimit_coalesce: true,
+            ratelimit_lease_max: 64,
             shutdown_timeout_secs: 30,
             max_header_bytes: 32 * 1024,
             client_request_timeout_ms: 5_000,

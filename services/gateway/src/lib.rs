@@ -123,6 +123,7 @@ impl Application {
         let upstream_keep_alive = Duration::from_secs(config.upstream_keep_alive_secs);
         let (auth_ep, rl_ep) = (auth_endpoint.clone(), ratelimit_endpoint.clone());
         let (fail_policy, coalesce) = (config.ratelimit_fail_policy, config.ratelimit_coalesce);
+        let lease_max = config.ratelimit_lease_max;
         let worker_metrics = Arc::clone(&metrics);
         let server = HttpServer::new(move || {
             let worker = Worker {
@@ -136,6 +137,7 @@ impl Application {
                     rpc::ratelimit::rate_limit_client::RateLimitClient::new(rl_ep.connect_lazy()),
                     fail_policy,
                     coalesce,
+                    lease_max,
                     Arc::clone(&worker_metrics),
                 ),
             };

@@ -9,7 +9,8 @@
 //! - `gateway_ratelimit_refused_total`, `gateway_ratelimit_shadow_total`
 //! - `gateway_ratelimit_failures_total{outcome}` (`allowed` under fail-open, `refused` under fail-closed)
 //! - `gateway_revocations_total`, `gateway_revocations_subscribed` (gauge)
-//! - `gateway_ratelimit_calls_total`, `gateway_ratelimit_batched_requests_total` (coalescing at work)
+//! - `gateway_ratelimit_calls_total`, `gateway_ratelimit_batched_requests_total` (coalescing at work),
+//!   `gateway_ratelimit_leased_tokens_total`, `gateway_ratelimit_lease_requests_total` (leases)
 
 use std::{
     fmt::Write,
@@ -68,6 +69,9 @@ pub struct Metrics {
     pub revocations: AtomicU64,
     pub ratelimit_calls: AtomicU64,
     pub ratelimit_batched: AtomicU64,
+    /// Tokens taken as leases, and requests let pass on one.
+    pub ratelimit_leased: AtomicU64,
+    pub ratelimit_lease_hits: AtomicU64,
     /// 1 while the revocation subscription is established.
     pub revocations_subscribed: AtomicU64,
 }
@@ -89,6 +93,8 @@ impl Metrics {
             revocations: AtomicU64::new(0),
             ratelimit_calls: AtomicU64::new(0),
             ratelimit_batched: AtomicU64::new(0),
+            ratelimit_leased: AtomicU64::new(0),
+            ratelimit_lease_hits: AtomicU64::new(0),
             revocations_subscribed: AtomicU64::new(0),
         }
     }
@@ -213,7 +219,7 @@ impl Metrics {
             hits as f64 / (hits + misses) as f64
         };
         writeln!(out, "gateway_auth_cache_hit_ratio {ratio}")?;
-        let counters: [(&str, &str, &str, &AtomicU64); 8] = [
+        let counters: [(&str, &str, &str, &AtomicU64); 10] = [
             (
                 "gateway_ratelimit_calls_total",
                 "",
@@ -225,6 +231,18 @@ impl Metrics {
                 "",
                 "Requests decided by a batched call (hits > 1).",
                 &self.ratelimit_batched,
+            ),
+            (
+                "gateway_ratelimit_leased_tokens_total",
+                "",
+                "Tokens taken from ratelimit as leases for busy keys.",
+                &self.ratelimit_leased,
+            ),
+            (
+                "gateway_ratelimit_lease_requests_total",
+                "",
+                "Requests let pass on a leased token (no call).",
+                &self.ratelimit_lease_hits,
             ),
             (
                 "gateway_auth_failures_total",

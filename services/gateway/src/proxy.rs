@@ -247,7 +247,10 @@ async fn forward(
     let head = UpstreamHead {
         method: http::Method::from_bytes(req.method().as_str().as_bytes())
             .map_err(|_| invalid_request("unsupported method"))?,
-        uri: upstream_uri(route, req.uri().path_and_query().map_or("/", |p| p.as_str()))?,
+        uri: upstream_uri(
+            route,
+            req.uri().path_and_query().map_or("/", |p| p.as_str()),
+        )?,
         authorization: authenticated.as_ref().map(|a| a.authorization.clone()),
         request_id: http::HeaderValue::from_str(request_id.as_str()).ok(),
         forwarded_for: http::HeaderValue::try_from(forwarded_for).ok(),

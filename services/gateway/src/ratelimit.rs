@@ -14,7 +14,13 @@ use error_envelope::{ApiError, codes};
 use rpc::ratelimit::{
     Code, Descriptor, RateLimitRequest, RateLimitResponse, rate_limit_client::RateLimitClient,
 };
-use std::{cell::RefCell, collections::HashMap, rc::Rc, sync::Arc};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    rc::Rc,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tokio::sync::oneshot;
 use tonic::{Status, transport::Channel};
 use tracing::Instrument;
@@ -108,8 +114,50 @@ pub struct Limiter {
     client: RateLimitClient<Channel>,
     policy: FailPolicy,
     coalesce: bool,
+    lease_max: u32,
     metrics: Arc<Metrics>,
     slots: RefCell<HashMap<Key, Slot>>,
+    leases: RefCell<HashMap<Key, Lease>>,
+}
+
+/// How long leased tokens may be spent locally.
+pub const LEASE_TTL: Duration = Duration::from_secs(1);
+/// Below this many remaining requests a key is decided exactly (no lease).
+pub const LEASE_MIN_REMAINING: u32 = 256;
+/// A lease is at most this fraction of what remains (1/8).
+const LEASE_SHARE: u32 = 8;
+
+/// Tokens of one key taken from ratelimit ahead of time and spent locally.
+///
+/// The tokens are spent in Redis when leased, so no replica ever lets more than
+/// the limit pass; what a lease can cost is the opposite: while one worker holds
+/// unspent tokens another may be refused, and tokens a lease leaves unspent
+/// expire with it. Both are bounded: leases are granted only for keys with at
+/// least [`LEASE_MIN_REMAINING`] left, are at most 1/8 of what remains and at
+/// most `lease_max`, and a lease that expires unspent halves the next one.
+struct Lease {
+    tokens: u32,
+    expires: Instant,
+    /// The answer that granted the lease (its `remaining` excludes the lease).
+    decision: Decision,
+    /// Size of the next lease (doubles when one is used up in time).
+    next: u32,
+    /// Requests passed on leases and not yet reported to ratelimit (usage counts).
+    unreported: u32,
+}
+
+impl Lease {
+    /// Spends one token, if the lease still holds one.
+    fn spend(&mut self, now: Instant) -> Option<Verdict> {
+        if self.tokens == 0 || now >= self.expires {
+            return None;
+        }
+        self.tokens -= 1;
+        self.unreported += 1;
+        let mut decision = self.decision.clone();
+        decision.remaining = decision.remaining.saturating_add(self.tokens);
+        Some(Verdict::Allow(Some(decision)))
+    }
 }
 
 impl Limiter {
@@ -117,15 +165,160 @@ impl Limiter {
         client: RateLimitClient<Channel>,
         policy: FailPolicy,
         coalesce: bool,
+        lease_max: u32,
         metrics: Arc<Metrics>,
     ) -> Rc<Self> {
-        Rc::new(Self {
+        let limiter = Rc::new(Self {
             client,
             policy,
             coalesce,
+            lease_max,
             metrics,
             slots: RefCell::new(HashMap::new()),
-        })
+            leases: RefCell::new(HashMap::new()),
+        });
+        if lease_max > 0 {
+            actix_web::rt::spawn(sweep_leases(Rc::downgrade(&limiter)));
+        }
+        limiter
+    }
+
+    /// The lease size to ask for with the next call of `key` (0: decide exactly).
+    fn lease_wanted(&self, key: &Key, now: Instant) -> u32 {
+        let mut leases = self.leases.borrow_mut();
+        let Some(lease) = leases.get_mut(key) else {
+            return 0;
+        };
+        if lease.tokens > 0 && now >= lease.expires {
+            // Expired unspent: the key is slower than the lease assumed.
+            lease.next = (lease.next / 2).max(1);
+        } else if lease.tokens == 0 && now < lease.expires {
+            lease.next = lease.next.saturating_mul(2).min(self.lease_max);
+        }
+        lease.tokens = 0;
+        let remaining = lease.decision.remaining;
+        if remaining < LEASE_MIN_REMAINING {
+            return 0;
+        }
+        lease.next.min(self.lease_max).min(remaining / LEASE_SHARE)
+    }
+
+    /// Requests passed on leases of `key` and not yet reported (taken: the caller reports them).
+    fn take_unreported(&self, key: &Key) -> u32 {
+        self.leases
+            .borrow_mut()
+            .get_mut(key)
+            .map_or(0, |l| std::mem::take(&mut l.unreported))
+    }
+
+    fn give_back_unreported(&self, key: &Key, n: u32) {
+        if n > 0
+            && let Some(l) = self.leases.borrow_mut().get_mut(key)
+        {
+            l.unreported += n;
+        }
+    }
+
+    /// Records an answer for `key`: a granted lease of `granted` tokens, or
+    /// none, with the answer's state for the next lease's size.
+    fn record(&self, key: &Key, decision: &Decision, granted: u32, now: Instant) {
+        let mut leases = self.leases.borrow_mut();
+        let lease = leases.entry(key.clone()).or_insert_with(|| Lease {
+            tokens: 0,
+            expires: now,
+            decision: decision.clone(),
+            next: 8.min(self.lease_max),
+            unreported: 0,
+        });
+        lease.decision = decision.clone();
+        lease.tokens = granted;
+        lease.expires = now + LEASE_TTL;
+    }
+
+    /// The first request of a key without a lease: asks for `1 + lease`, and
+    /// falls back to an exact single decision when that does not fit.
+    async fn decide_leasing(&self, key: &Key) -> Verdict {
+        let now = Instant::now();
+        let want = self.lease_wanted(key, now);
+        let unreported = self.take_unreported(key);
+        if want > 0 {
+            let answer = self
+                .call_counting(&key.0, &key.1, &key.2, 1 + want, 1 + unreported)
+                .await;
+            match answer {
+                Ok(r) if r.code != Code::OverLimit as i32 => {
+                    self.metrics
+                        .ratelimit_leased
+                        .fetch_add(u64::from(want), std::sync::atomic::Ordering::Relaxed);
+                    let verdict = self.verdict(Ok(r), want, 1);
+                    if let Verdict::Allow(Some(d)) = &verdict {
+                        let mut server = d.clone();
+                        server.remaining = server.remaining.saturating_sub(want);
+                        self.record(key, &server, want, now);
+                    }
+                    return verdict;
+                }
+                Ok(_) => {}
+                Err(status) => {
+                    self.give_back_unreported(key, unreported);
+                    return self.verdict(Err(status), 0, 1);
+                }
+            }
+            // Refused as a whole (the key is near its limit): this request alone, exactly.
+            self.give_back_unreported(key, unreported);
+            let answer = self.call(&key.0, &key.1, &key.2, 1).await;
+            return self.verdict_recording(key, answer, now);
+        }
+        let answer = self
+            .call_counting(&key.0, &key.1, &key.2, 1, 1 + unreported)
+            .await;
+        if answer.is_err() {
+            self.give_back_unreported(key, unreported);
+        }
+        self.verdict_recording(key, answer, now)
+    }
+
+    /// Lets pass as many of `waiting` as the key's lease covers; returns the rest.
+    fn serve_from_lease(
+        &self,
+        key: &Key,
+        waiting: Vec<oneshot::Sender<Verdict>>,
+    ) -> Vec<oneshot::Sender<Verdict>> {
+        if self.lease_max == 0 {
+            return waiting;
+        }
+        let now = Instant::now();
+        let mut leases = self.leases.borrow_mut();
+        let Some(lease) = leases.get_mut(key) else {
+            return waiting;
+        };
+        let mut rest = Vec::new();
+        for tx in waiting {
+            match lease.spend(now) {
+                Some(verdict) => {
+                    Metrics::incr(&self.metrics.ratelimit_lease_hits);
+                    let _ = tx.send(verdict);
+                }
+                None => rest.push(tx),
+            }
+        }
+        rest
+    }
+
+    /// The verdict of a single decision, remembered for the next lease's size.
+    fn verdict_recording(
+        &self,
+        key: &Key,
+        answer: Result<RateLimitResponse, Status>,
+        now: Instant,
+    ) -> Verdict {
+        let verdict = self.verdict(answer, 0, 1);
+        if self.lease_max > 0
+            && let Verdict::Allow(Some(d)) | Verdict::Refuse(d, _) = &verdict
+        {
+            self.record(key, d, 0, now);
+        }
+        verdict
     }
 
     /// Decides one request of `subject` (key id or `ip:<addr>`).
@@ -144,6 +337,16 @@ impl Limiter {
             return self.verdict(answer, 0, 1);
         }
         let key = (subject, tier, route_class);
+        if self.lease_max > 0
+            && let Some(verdict) = self
+                .leases
+                .borrow_mut()
+                .get_mut(&key)
+                .and_then(|l| l.spend(Instant::now()))
+        {
+            Metrics::incr(&self.metrics.ratelimit_lease_hits);
+            return verdict;
+        }
         let receiver = {
             let mut slots = self.slots.borrow_mut();
             match slots.get_mut(&key) {
@@ -168,8 +371,12 @@ impl Limiter {
                 }
             };
         }
-        let answer = self.call(&key.0, &key.1, &key.2, 1).instrument(span).await;
-        let verdict = self.verdict(answer, 0, 1);
+        let verdict = if self.lease_max > 0 {
+            self.decide_leasing(&key).instrument(span).await
+        } else {
+            let answer = self.call(&key.0, &key.1, &key.2, 1).instrument(span).await;
+            self.verdict(answer, 0, 1)
+        };
         let remaining = match &verdict {
             Verdict::Allow(Some(d)) => d.remaining,
             _ => 0,
@@ -207,6 +414,11 @@ impl Limiter {
                 }
                 (std::mem::take(&mut slot.waiting), slot.last_remaining)
             };
+            // Those that waited for a call that brought a lease pass on it.
+            let waiting = self.serve_from_lease(&key, waiting);
+            if waiting.is_empty() {
+                continue;
+            }
             let n = waiting.len() as u32;
             let mut remaining = 0;
             // Some(answer) when the batch was decided as a whole.
@@ -255,6 +467,19 @@ impl Limiter {
         class: &str,
         hits: u32,
     ) -> Result<RateLimitResponse, Status> {
+        // Every request of the gateway costs 1, so a batch of n covers n requests.
+        self.call_counting(subject, tier, class, hits, hits).await
+    }
+
+    /// One `ShouldRateLimit` call spending `hits` and covering `requests` client requests.
+    async fn call_counting(
+        &self,
+        subject: &str,
+        tier: &str,
+        class: &str,
+        hits: u32,
+        requests: u32,
+    ) -> Result<RateLimitResponse, Status> {
         let request = RateLimitRequest {
             descriptor: Some(Descriptor {
                 subject: subject.to_owned(),
@@ -263,8 +488,9 @@ impl Limiter {
             }),
             hits,
             check_only: false,
-            // Every request of the gateway costs 1, so a batch of n covers n requests.
-            requests: hits,
+            requests,
+            // hits = 0: only reports requests let pass on leased tokens.
+            report_only: hits == 0,
         };
         Metrics::incr(&self.metrics.ratelimit_calls);
         self.client
@@ -333,6 +559,37 @@ impl Limiter {
             return Verdict::Refuse(decision, err);
         }
         Verdict::Allow(Some(decision))
+    }
+}
+
+/// Once a second: reports the requests that passed on expired leases (usage
+/// counts stay complete when a key goes quiet) and forgets those leases.
+async fn sweep_leases(limiter: std::rc::Weak<Limiter>) {
+    let mut tick = tokio::time::interval(LEASE_TTL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(limiter) = limiter.upgrade() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut reports = Vec::new();
+        limiter.leases.borrow_mut().retain(|key, lease| {
+            let stale = now >= lease.expires + LEASE_TTL;
+            if stale && lease.unreported > 0 {
+                reports.push((key.clone(), lease.unreported));
+            }
+            !stale
+        });
+        for (key, requests) in reports {
+            // A report: their tokens were spent when the lease was taken.
+            if let Err(status) = limiter
+                .call_counting(&key.0, &key.1, &key.2, 0, requests)
+                .await
+            {
+                tracing::warn!(code = %status.code(), requests, "could not report leased requests");
+            }
+        }
     }
 }
 

@@ -47,7 +47,9 @@ pub struct UpstreamUrl {
 impl UpstreamUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
         let rest = url.strip_prefix("http://").ok_or_else(|| {
-            format!("upstream {url:?} must be an http:// URL (TLS to upstreams belongs to the mesh)")
+            format!(
+                "upstream {url:?} must be an http:// URL (TLS to upstreams belongs to the mesh)"
+            )
         })?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         if authority.is_empty() || authority.contains('@') {

@@ -173,6 +173,7 @@ async fn main() -> anyhow::Result<()> {
                 hits: 1,
                 check_only: false,
                 requests: 1,
+                report_only: false,
             };
             match c.should_rate_limit(req).await {
                 Ok(r) => r.into_inner().code == rpc::ratelimit::Code::Ok as i32,
@@ -225,6 +226,7 @@ async fn main() -> anyhow::Result<()> {
                 hits: 1,
                 check_only: false,
                 requests: 1,
+                report_only: false,
             };
             match l.decide(&req).await {
                 Ok(d) => d.allowed,

@@ -48,6 +48,7 @@ impl RateLimit for RateLimitService {
             hits: r.hits,
             check_only: r.check_only,
             requests: r.requests,
+            report_only: r.report_only,
         };
         let dec = self.limiter.decide(&req).await.map_err(status)?;
         Ok(Response::new(RateLimitResponse {

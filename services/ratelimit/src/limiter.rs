@@ -38,6 +38,8 @@ pub struct Request<'a> {
     pub check_only: bool,
     /// Client requests this decision covers (usage counting); 0 counts as 1.
     pub requests: u32,
+    /// Only count `requests` (spend nothing).
+    pub report_only: bool,
 }
 
 /// A decision, ready for the wire.
@@ -198,8 +200,11 @@ impl Limiter {
     async fn decide_inner(&self, req: &Request<'_>) -> Result<Decision, DecideError> {
         validate_subject(req.subject)?;
         let policy = self.policies.resolve(req.tier, req.route_class);
-        // The contract: 0 is treated as 1 unless check_only is set.
-        let hits = u64::from(if req.check_only {
+        // The contract: 0 is treated as 1 unless check_only is set; a report
+        // (requests let pass on leased tokens) spends nothing.
+        let hits = u64::from(if req.report_only {
+            0
+        } else if req.check_only {
             req.hits
         } else {
             req.hits.max(1)

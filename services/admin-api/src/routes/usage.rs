@@ -70,6 +70,7 @@ pub async fn get(
             hits: 0,
             check_only: true,
             requests: 0,
+            report_only: false,
         })
         .await
         .map_err(unavailable)?

@@ -66,6 +66,7 @@ async fn usage_reads_the_keys_counters_from_ratelimit() {
                 hits: 1,
                 check_only: false,
                 requests: 1,
+                report_only: false,
             })
             .await
             .unwrap();

@@ -1,10 +1,11 @@
 //! Rate limiting across gateway instances, and the fail policy when ratelimit is down.
 
 use crate::support::{
-    Gateway, MEDIUM_LIMIT, MEDIUM_TIER, Platform, SHADOW_TIER, TIGHT_LIMIT, TIGHT_TIER,
-    assert_error,
+    BIG_LIMIT, BIG_TIER, Gateway, MEDIUM_LIMIT, MEDIUM_TIER, Platform, SHADOW_TIER, TIGHT_LIMIT,
+    TIGHT_TIER, assert_error,
 };
 use gateway::FailPolicy;
+use std::time::Duration;
 
 #[tokio::test]
 async fn the_limit_is_exact_across_two_gateways() {
@@ -96,6 +97,93 @@ async fn batched_decisions_stay_exact_across_two_gateways() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// A busy key far from its limit is decided on leased tokens: few calls to
+/// ratelimit, every request passes with a plausible `Remaining`, and usage
+/// counts every request once the leases were reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn busy_keys_far_from_their_limit_pass_on_leased_tokens() {
+    const REQUESTS: usize = 400;
+    let p = Platform::start().await;
+    let gw = Gateway::start(p.config()).await;
+    let key = p.mint("admin", &["customers:read"], BIG_TIER).await;
+    let mut remaining = Vec::new();
+    for _ in 0..REQUESTS / 16 {
+        let batch = (0..16).map(|_| {
+            gw.get("admin.localhost", "/api/v1/customers")
+                .bearer_auth(&key.key)
+                .send()
+        });
+        for res in futures_util::future::join_all(batch).await {
+            let res = res.unwrap();
+            assert_eq!(res.status(), 200);
+            remaining.push(
+                res.headers()["x-ratelimit-remaining"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap(),
+            );
+        }
+    }
+    // Leased tokens are spent in Redis ahead of time: at most two workers' leases
+    // (64 each) beyond the requests themselves.
+    assert!(remaining.iter().all(|r| *r < BIG_LIMIT), "{remaining:?}");
+    assert!(
+        remaining
+            .iter()
+            .all(|r| *r + REQUESTS + 2 * 64 >= BIG_LIMIT),
+        "{remaining:?}"
+    );
+    let metrics = testkit::http()
+        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counter = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in {metrics}"))
+    };
+    let (calls, on_lease) = (
+        counter("gateway_ratelimit_calls_total"),
+        counter("gateway_ratelimit_lease_requests_total"),
+    );
+    assert!(on_lease > 0, "{metrics}");
+    assert!(
+        calls < (REQUESTS / 4) as u64,
+        "{calls} calls for {REQUESTS} requests"
+    );
+
+    // Usage: the requests passed on leases are reported within two lease lifetimes.
+    let mut client = rpc::ratelimit::rate_limit_client::RateLimitClient::connect(format!(
+        "http://127.0.0.1:{}",
+        p.ratelimit_grpc
+    ))
+    .await
+    .unwrap();
+    let mut counted = 0;
+    for _ in 0..40 {
+        counted = client
+            .get_usage(rpc::ratelimit::UsageRequest {
+                subject: key.id.clone(),
+                day: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .requests_today;
+        if counted == REQUESTS as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, REQUESTS as u64);
 }
 
 #[tokio::test]

@@ -16,6 +16,9 @@ pub const TIGHT_LIMIT: usize = 5;
 /// Tier of keys in the coalescing test: 40 per hour, no burst.
 pub const MEDIUM_TIER: &str = "gwmedium";
 pub const MEDIUM_LIMIT: usize = 40;
+/// Tier far from its limit in the lease test: 100,000 per hour.
+pub const BIG_TIER: &str = "gwbig";
+pub const BIG_LIMIT: usize = 100_000;
 /// Tier in shadow mode: 1 per hour, decided but never enforced.
 pub const SHADOW_TIER: &str = "gwshadow";
 
@@ -201,6 +204,7 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
     let tier = TIGHT_TIER.to_ascii_uppercase();
     let medium = MEDIUM_TIER.to_ascii_uppercase();
     let shadow = SHADOW_TIER.to_ascii_uppercase();
+    let big = BIG_TIER.to_ascii_uppercase();
     let env = [
         (
             "RATELIMIT__GRPC_LISTEN".to_owned(),
@@ -237,6 +241,15 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
             "3600".into(),
         ),
         (format!("RATELIMIT__TIERS__{shadow}__SHADOW"), "true".into()),
+        (
+            format!("RATELIMIT__TIERS__{big}__LIMIT"),
+            BIG_LIMIT.to_string(),
+        ),
+        (format!("RATELIMIT__TIERS__{big}__BURST"), "0".into()),
+        (
+            format!("RATELIMIT__TIERS__{big}__WINDOW_SECONDS"),
+            "3600".into(),
+        ),
         ("RUST_LOG".to_owned(), "warn".into()),
     ];
     let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();

@@ -233,6 +233,7 @@ async fn invalid_descriptors_are_rejected() {
         hits: 1,
         check_only: false,
         requests: 1,
+        report_only: false,
     };
     for bad in [
         no_descriptor,

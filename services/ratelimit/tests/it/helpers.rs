@@ -106,6 +106,7 @@ pub fn req(
         hits,
         check_only,
         requests: 1,
+        report_only: false,
     }
 }
 
