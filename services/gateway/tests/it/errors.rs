@@ -157,14 +157,7 @@ async fn upstream_down_is_503_and_slow_upstream_is_504() {
     let (_, h) = assert_error(res, 504, "upstream_timeout", false).await;
     assert!(h.contains_key("x-ratelimit-remaining"));
 
-    let metrics = testkit::http()
-        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     assert!(
         metrics.contains("gateway_upstream_errors_total{route=\"admin-api\",kind=\"timeout\"} 1"),
         "{metrics}"

@@ -72,20 +72,7 @@ async fn batched_decisions_stay_exact_across_two_gateways() {
     assert_eq!((remaining.len(), refused), (MEDIUM_LIMIT, MEDIUM_LIMIT * 2));
     remaining.sort_unstable();
     assert_eq!(remaining, (0..MEDIUM_LIMIT).collect::<Vec<_>>());
-    let metrics = |port| async move {
-        testkit::http()
-            .get(format!("http://127.0.0.1:{port}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
-    let (ma, mb) = (
-        metrics(a.internal_port).await,
-        metrics(b.internal_port).await,
-    );
+    let (ma, mb) = (a.metrics().await, b.metrics().await);
     eprintln!(
         "{}\n{}",
         ma.lines()
@@ -136,14 +123,7 @@ async fn busy_keys_far_from_their_limit_pass_on_leased_tokens() {
             .all(|r| *r + REQUESTS + 2 * 64 >= BIG_LIMIT),
         "{remaining:?}"
     );
-    let metrics = testkit::http()
-        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     let counter = |name: &str| -> u64 {
         metrics
             .lines()
@@ -236,14 +216,7 @@ async fn ratelimit_down_fails_open_by_default_and_closed_when_configured() {
         .unwrap();
     assert_error(res, 503, "service_unavailable", false).await;
 
-    let metrics = testkit::http()
-        .get(format!("http://127.0.0.1:{}/metrics", open.internal_port))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = open.metrics().await;
     assert!(
         metrics.contains("gateway_ratelimit_failures_total{outcome=\"allowed\"} 1"),
         "{metrics}"
@@ -265,14 +238,7 @@ async fn a_shadow_tier_is_reported_but_never_refused() {
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["x-ratelimit-limit"], "1");
     }
-    let metrics = testkit::http()
-        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     assert!(
         metrics.contains("gateway_ratelimit_shadow_total 2"),
         "{metrics}"

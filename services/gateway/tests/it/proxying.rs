@@ -1,6 +1,6 @@
 //! Streaming, graceful shutdown and the internal endpoints, against the gateway binary.
 
-use crate::support::Platform;
+use crate::support::{Platform, metrics_at};
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 use testkit::process::{ServiceProcess, free_port};
@@ -142,14 +142,7 @@ async fn health_readiness_and_metrics_are_on_the_internal_port() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let metrics = http
-        .get(format!("http://127.0.0.1:{internal}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_at(internal).await;
     assert!(
         metrics.contains("gateway_requests_total{route=\"unmatched\",status=\"404\"} 1"),
         "{metrics}"

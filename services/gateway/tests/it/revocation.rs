@@ -37,14 +37,7 @@ async fn a_revoked_key_is_refused_within_one_second() {
     }
     assert_eq!(last, 401, "still accepted 1 s after the revocation");
 
-    let metrics = testkit::http()
-        .get(format!("http://127.0.0.1:{}/metrics", gw.internal_port))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.metrics().await;
     assert!(metrics.contains("gateway_revocations_total 1"), "{metrics}");
     assert!(
         metrics.contains("gateway_auth_cache_total{result=\"hit\"} 1"),

@@ -288,6 +288,23 @@ impl Gateway {
     pub fn post(&self, host: &str, path: &str) -> reqwest::RequestBuilder {
         testkit::http().post(self.url(path)).header("host", host)
     }
+
+    /// The Prometheus text of the internal port's `/metrics`.
+    pub async fn metrics(&self) -> String {
+        metrics_at(self.internal_port).await
+    }
+}
+
+/// The Prometheus text of `/metrics` on the internal `port` of a gateway.
+pub async fn metrics_at(port: u16) -> String {
+    testkit::http()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Asserts an error envelope: status, code, dialect and `X-Request-Id` = body id.
