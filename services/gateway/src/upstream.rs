@@ -286,11 +286,6 @@ impl ResponseBody {
             client.release(&authority, sender);
         }
     }
-
-    /// Whether the upstream sent no body at all (HEAD, 204, 304).
-    pub fn is_empty(&self) -> bool {
-        self.release.is_none() && self.inner.is_end_stream()
-    }
 }
 
 impl MessageBody for ResponseBody {
