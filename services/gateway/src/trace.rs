@@ -9,18 +9,21 @@
 use opentelemetry::trace::TraceContextExt;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// The `traceparent` to send upstream for a request that came with `incoming`.
-pub fn outgoing(incoming: Option<&str>) -> String {
-    let cx = tracing::Span::current().context();
-    let span = cx.span();
-    let sc = span.span_context();
-    if sc.is_valid() {
-        return format!(
-            "00-{}-{}-{:02x}",
-            sc.trace_id(),
-            sc.span_id(),
-            sc.trace_flags().to_u8()
-        );
+/// The `traceparent` to send upstream for a request that came with `incoming`;
+/// `exporting`: OTLP export is on, so the current span's context comes first.
+pub fn outgoing(incoming: Option<&str>, exporting: bool) -> String {
+    if exporting {
+        let cx = tracing::Span::current().context();
+        let span = cx.span();
+        let sc = span.span_context();
+        if sc.is_valid() {
+            return format!(
+                "00-{}-{}-{:02x}",
+                sc.trace_id(),
+                sc.span_id(),
+                sc.trace_flags().to_u8()
+            );
+        }
     }
     let span_id = format!("{:016x}", nonzero_u64());
     match incoming.and_then(parse) {
@@ -64,7 +67,7 @@ mod tests {
     #[test]
     fn an_incoming_trace_is_continued() {
         let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        let out = outgoing(Some(incoming));
+        let out = outgoing(Some(incoming), false);
         assert!(
             out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
             "{out}"
@@ -80,7 +83,7 @@ mod tests {
             Some("garbage"),
             Some("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
         ] {
-            let out = outgoing(bad);
+            let out = outgoing(bad, false);
             let (_, flags) = parse(&out).unwrap();
             assert_eq!(flags, "01");
         }
