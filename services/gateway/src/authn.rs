@@ -40,8 +40,8 @@ const SHARDS: usize = 16;
 /// What the upstream and the rate limiter need of an authenticated caller.
 #[derive(Debug)]
 pub struct Authenticated {
-    pub key_id: String,
-    pub tier: String,
+    pub key_id: Arc<str>,
+    pub tier: Arc<str>,
     pub tenant_id: String,
     /// `Bearer <internal JWT>`, ready for the upstream request.
     pub authorization: http::HeaderValue,
@@ -124,7 +124,7 @@ impl AuthCache {
         for shard in self.shards.iter() {
             let mut shard = shard.lock().unwrap_or_else(|p| p.into_inner());
             shard.retain(|_, e| {
-                let keep = !matches!(e, Entry::Valid(a, _) if a.key_id == key_id);
+                let keep = !matches!(e, Entry::Valid(a, _) if &*a.key_id == key_id);
                 n += usize::from(!keep);
                 keep
             });
@@ -245,8 +245,8 @@ pub async fn authenticate(
     let authorization = http::HeaderValue::try_from(format!("Bearer {}", response.internal_jwt))
         .map_err(|e| ApiError::internal(format!("internal JWT is not a header value: {e}")))?;
     let authenticated = Arc::new(Authenticated {
-        key_id: principal.key_id,
-        tier: principal.tier,
+        key_id: principal.key_id.into(),
+        tier: principal.tier.into(),
         tenant_id: principal.tenant_id,
         authorization,
     });

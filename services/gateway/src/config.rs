@@ -187,7 +187,7 @@ impl Default for Config {
             grpc_connect_timeout_ms: 500,
             ratelimit_fail_policy: FailPolicy::Open,
             ratelimit_coalesce: true,
-            ratelimit_lease_max: 64,
+            ratelimit_lease_max: 512,
             shutdown_timeout_secs: 30,
             max_header_bytes: 32 * 1024,
             client_request_timeout_ms: 5_000,

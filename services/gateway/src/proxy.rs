@@ -69,6 +69,9 @@ pub struct Worker {
     pub limiter: Rc<Limiter>,
 }
 
+/// The tier of unauthenticated callers (rate limited by client IP).
+static ANONYMOUS: std::sync::LazyLock<Arc<str>> =
+    std::sync::LazyLock::new(|| Arc::from("anonymous"));
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -202,7 +205,7 @@ async fn forward(
     let (peer, forwarded_for, proto) = client_address(req, &shared.trusted_proxies);
 
     // Authentication and the rate-limit descriptor.
-    let (authenticated, subject, tier): (Option<Arc<Authenticated>>, String, String) =
+    let (authenticated, subject, tier): (Option<Arc<Authenticated>>, Arc<str>, Arc<str>) =
         match route.auth {
             AuthMode::Bearer => {
                 let token = authn::bearer_token(req.headers().get(header::AUTHORIZATION))?;
@@ -220,9 +223,9 @@ async fn forward(
                 let (subject, tier) = (a.key_id.clone(), a.tier.clone());
                 (Some(a), subject, tier)
             }
-            AuthMode::None => (None, format!("ip:{peer}"), "anonymous".to_owned()),
+            AuthMode::None => (None, format!("ip:{peer}").into(), Arc::clone(&ANONYMOUS)),
         };
-    let class = route.class(req.method()).to_owned();
+    let class = Arc::clone(route.class(req.method()));
     match worker.limiter.check(subject, tier, class).await {
         Verdict::Allow(d) => *decision = d,
         Verdict::Refuse(d, err) => {

@@ -10,6 +10,7 @@
 
 use crate::{config::FailPolicy, metrics::Metrics};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use bytes::BytesMut;
 use error_envelope::{ApiError, codes};
 use rpc::ratelimit::{
     Code, Descriptor, RateLimitRequest, RateLimitResponse, rate_limit_client::RateLimitClient,
@@ -25,15 +26,45 @@ use tokio::sync::oneshot;
 use tonic::{Status, transport::Channel};
 use tracing::Instrument;
 
-/// What ratelimit decided, ready to be written as headers.
+/// What ratelimit decided for one request, ready to be written as headers.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    pub limit: u32,
     pub remaining: u32,
+    /// The answer this decision came from (shared by every request it covers).
+    pub answer: Arc<Answer>,
+}
+
+/// One `ShouldRateLimit` answer, with the header values that do not change
+/// from request to request rendered once.
+#[derive(Debug)]
+pub struct Answer {
+    pub limit: u32,
     pub reset_epoch: i64,
     pub retry_after: u32,
     pub window: u32,
-    pub policy: String,
+    /// Policy name, sanitized for a structured-field string.
+    name: Box<str>,
+    limit_value: HeaderValue,
+    reset_value: HeaderValue,
+    policy_value: HeaderValue,
+}
+
+impl Answer {
+    pub fn new(limit: u32, reset_epoch: i64, retry_after: u32, window: u32, policy: &str) -> Self {
+        let name = sanitize(policy);
+        let policy_value = HeaderValue::try_from(format!("\"{name}\";q={limit};w={window}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"default\""));
+        Self {
+            limit,
+            reset_epoch,
+            retry_after,
+            window,
+            name: name.into_boxed_str(),
+            limit_value: HeaderValue::from(limit),
+            reset_value: HeaderValue::from(reset_epoch),
+            policy_value,
+        }
+    }
 }
 
 impl Decision {
@@ -44,17 +75,21 @@ impl Decision {
         static X_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
         static POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
         static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
-        headers.insert(X_LIMIT.clone(), HeaderValue::from(self.limit));
+        let a = &*self.answer;
+        headers.insert(X_LIMIT.clone(), a.limit_value.clone());
         headers.insert(X_REMAINING.clone(), HeaderValue::from(self.remaining));
-        headers.insert(X_RESET.clone(), HeaderValue::from(self.reset_epoch));
-        let name = sanitize(&self.policy);
-        if let Ok(v) =
-            HeaderValue::try_from(format!("\"{name}\";q={};w={}", self.limit, self.window))
-        {
-            headers.insert(POLICY.clone(), v);
-        }
-        let t = (self.reset_epoch - unix_now()).max(0);
-        if let Ok(v) = HeaderValue::try_from(format!("\"{name}\";r={};t={t}", self.remaining)) {
+        headers.insert(X_RESET.clone(), a.reset_value.clone());
+        headers.insert(POLICY.clone(), a.policy_value.clone());
+        // "<name>";r=<remaining>;t=<seconds to reset>
+        let t = (a.reset_epoch - unix_now()).max(0);
+        let mut value = BytesMut::with_capacity(a.name.len() + 32);
+        value.extend_from_slice(b"\"");
+        value.extend_from_slice(a.name.as_bytes());
+        value.extend_from_slice(b"\";r=");
+        value.extend_from_slice(itoa::Buffer::new().format(self.remaining).as_bytes());
+        value.extend_from_slice(b";t=");
+        value.extend_from_slice(itoa::Buffer::new().format(t).as_bytes());
+        if let Ok(v) = HeaderValue::from_maybe_shared(value.freeze()) {
             headers.insert(RATELIMIT.clone(), v);
         }
     }
@@ -89,7 +124,7 @@ pub enum Verdict {
 }
 
 /// One descriptor: (subject, tier, route class).
-type Key = (String, String, String);
+type Key = (Arc<str>, Arc<str>, Arc<str>);
 
 #[derive(Default)]
 struct Slot {
@@ -324,9 +359,9 @@ impl Limiter {
     /// Decides one request of `subject` (key id or `ip:<addr>`).
     pub async fn check(
         self: &Rc<Self>,
-        subject: String,
-        tier: String,
-        route_class: String,
+        subject: Arc<str>,
+        tier: Arc<str>,
+        route_class: Arc<str>,
     ) -> Verdict {
         let span = tracing::info_span!("ratelimit.should_rate_limit", otel.kind = "client");
         if !self.coalesce {
@@ -529,12 +564,14 @@ impl Limiter {
             }
         };
         let decision = Decision {
-            limit: response.limit,
             remaining: response.remaining.saturating_add(extra),
-            reset_epoch: response.reset_epoch_seconds,
-            retry_after: response.retry_after_seconds,
-            window: response.window_seconds,
-            policy: response.policy_name,
+            answer: Arc::new(Answer::new(
+                response.limit,
+                response.reset_epoch_seconds,
+                response.retry_after_seconds,
+                response.window_seconds,
+                &response.policy_name,
+            )),
         };
         // Shadow mode: over the limit but not enforced (ratelimit answers OK or
         // OVER_LIMIT with `shadow` set; either way the request passes).
@@ -545,10 +582,10 @@ impl Limiter {
         if response.code == Code::OverLimit as i32 {
             debug_assert_eq!(batch, 1, "refused batches are re-decided one by one");
             Metrics::incr(&metrics.ratelimit_refused);
-            let retry = if decision.retry_after > 0 {
-                u64::from(decision.retry_after)
+            let retry = if decision.answer.retry_after > 0 {
+                u64::from(decision.answer.retry_after)
             } else {
-                u64::try_from(decision.reset_epoch - unix_now())
+                u64::try_from(decision.answer.reset_epoch - unix_now())
                     .unwrap_or(1)
                     .max(1)
             };
@@ -600,12 +637,8 @@ mod tests {
     #[test]
     fn headers_follow_the_draft() {
         let d = Decision {
-            limit: 600,
             remaining: 421,
-            reset_epoch: unix_now() + 30,
-            retry_after: 0,
-            window: 60,
-            policy: "starter-read".into(),
+            answer: Arc::new(Answer::new(600, unix_now() + 30, 0, 60, "starter-read")),
         };
         let mut h = HeaderMap::new();
         d.write_headers(&mut h);

@@ -27,15 +27,15 @@ pub struct Route {
     pub product: auth_core::Product,
     pub dialect: Dialect,
     pub auth: AuthMode,
-    pub read_class: String,
-    pub write_class: String,
+    pub read_class: Arc<str>,
+    pub write_class: Arc<str>,
     pub body_limit: u64,
     pub timeout: Duration,
 }
 
 impl Route {
     /// The rate-limit route class of a request with `method`.
-    pub fn class(&self, method: &Method) -> &str {
+    pub fn class(&self, method: &Method) -> &Arc<str> {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
             &self.read_class
         } else {
@@ -168,8 +168,8 @@ fn resolve(index: usize, rc: &RouteConfig, config: &Config) -> Result<Route, Rou
         product,
         dialect: rc.dialect,
         auth: rc.auth,
-        read_class: rc.read_class.clone(),
-        write_class: rc.write_class.clone(),
+        read_class: rc.read_class.as_str().into(),
+        write_class: rc.write_class.as_str().into(),
         body_limit: rc.body_limit_bytes,
         timeout: Duration::from_millis(rc.timeout_ms),
     })
@@ -270,12 +270,12 @@ mod tests {
         let Lookup::Route(r) = t.lookup("gen.localhost", "/api/v1/images/generations") else {
             panic!()
         };
-        assert_eq!(r.class(&Method::POST), "generate");
+        assert_eq!(&**r.class(&Method::POST), "generate");
         let Lookup::Route(r) = t.lookup("gen.localhost", "/api/v1/jobs") else {
             panic!()
         };
-        assert_eq!(r.class(&Method::GET), "read");
-        assert_eq!(r.class(&Method::DELETE), "write");
+        assert_eq!(&**r.class(&Method::GET), "read");
+        assert_eq!(&**r.class(&Method::DELETE), "write");
     }
 
     #[test]
