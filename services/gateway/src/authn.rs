@@ -174,7 +174,7 @@ pub fn bearer_token(header: Option<&HeaderValue>) -> Result<&str, ApiError> {
 pub async fn authenticate(
     cache: &AuthCache,
     metrics: &Metrics,
-    client: &mut AuthClient<Channel>,
+    client: &AuthClient<Channel>,
     token: &str,
     product: auth_core::Product,
     rpc_product: rpc::auth::Product,
@@ -205,6 +205,7 @@ pub async fn authenticate(
         audience: audience.to_owned(),
     };
     let response = client
+        .clone()
         .authenticate(request)
         .instrument(tracing::info_span!(
             "auth.authenticate",

@@ -209,11 +209,10 @@ async fn forward(
         match route.auth {
             AuthMode::Bearer => {
                 let token = authn::bearer_token(req.headers().get(header::AUTHORIZATION))?;
-                let mut client = worker.auth.clone();
                 let a = authn::authenticate(
                     &shared.cache,
                     &shared.metrics,
-                    &mut client,
+                    &worker.auth,
                     token,
                     route.product,
                     route.rpc_product(),

@@ -53,6 +53,8 @@ const MAX_HEAD_BYTES: usize = 64 * 1024;
 const MAX_HEADERS: usize = 128;
 /// Bound on one chunk-size or trailer line of a chunked body.
 const MAX_LINE_BYTES: usize = 4 * 1024;
+/// Body pieces up to this size are copied next to their framing (one write).
+const COALESCE_BYTES: usize = 16 * 1024;
 /// Room kept free in a connection's read buffer before each read.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -377,14 +379,17 @@ impl Failure {
 
 /// Writes the request and reads the response head (1xx answers skipped).
 async fn exchange(conn: &mut Conn, head: &Bytes, body: &mut RequestBody) -> Result<Head, Failure> {
-    conn.stream
-        .write_all(head)
-        .await
-        .map_err(|e| Failure::BeforeAnswer(e.into()))?;
-    if let RequestBody::Stream { inner, length } = body {
-        write_body(&mut conn.stream, inner, *length)
+    match body {
+        RequestBody::Empty => conn
+            .stream
+            .write_all(head)
             .await
-            .map_err(Failure::After)?;
+            .map_err(|e| Failure::BeforeAnswer(e.into()))?,
+        RequestBody::Stream { inner, length } => {
+            write_with_body(&mut conn.stream, head, inner, *length)
+                .await
+                .map_err(Failure::After)?;
+        }
     }
     loop {
         match Head::parse(&mut conn.buf).map_err(Failure::After)? {
@@ -416,37 +421,54 @@ async fn exchange(conn: &mut Conn, head: &Bytes, body: &mut RequestBody) -> Resu
     }
 }
 
-async fn write_body(
+/// Writes the head and the body (framed by `length`, chunked without one).
+/// The head goes out with the body's first piece, and small pieces go out
+/// with their framing, so a small request is one write.
+async fn write_with_body(
     stream: &mut TcpStream,
+    head: &Bytes,
     inner: &mut Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>,
     length: Option<u64>,
 ) -> Result<(), SendError> {
+    let mut out = BytesMut::with_capacity(head.len() + 1024);
+    out.extend_from_slice(head);
     let mut sent = 0u64;
-    while let Some(chunk) = inner.next().await {
-        let chunk = chunk.map_err(SendError::RequestBody)?;
-        if chunk.is_empty() {
-            continue;
-        }
+    loop {
+        let chunk = match inner.next().await {
+            Some(Ok(chunk)) if chunk.is_empty() => continue,
+            Some(Ok(chunk)) => chunk,
+            Some(Err(e)) => return Err(SendError::RequestBody(e)),
+            None => break,
+        };
         sent += chunk.len() as u64;
-        match length {
-            Some(n) if sent > n => {
-                return Err(SendError::RequestBody(PayloadError::Overflow));
-            }
-            Some(_) => stream.write_all(&chunk).await?,
-            None => {
-                let mut size = [0u8; 18];
-                let line = chunk_size_line(chunk.len(), &mut size);
-                stream.write_all(line).await?;
-                stream.write_all(&chunk).await?;
-                stream.write_all(b"\r\n").await?;
-            }
+        if length.is_some_and(|n| sent > n) {
+            return Err(SendError::RequestBody(PayloadError::Overflow));
         }
+        if length.is_none() {
+            let mut size = [0u8; 18];
+            out.extend_from_slice(chunk_size_line(chunk.len(), &mut size));
+        }
+        if chunk.len() <= COALESCE_BYTES {
+            out.extend_from_slice(&chunk);
+        } else {
+            stream.write_all_buf(&mut out).await?;
+            stream.write_all(&chunk).await?;
+        }
+        if length.is_none() {
+            out.extend_from_slice(b"\r\n");
+        }
+        stream.write_all_buf(&mut out).await?;
     }
-    match length {
-        Some(n) if sent < n => Err(SendError::RequestBody(PayloadError::Incomplete(None))),
-        Some(_) => Ok(()),
-        None => Ok(stream.write_all(b"0\r\n\r\n").await?),
+    if length.is_some_and(|n| sent < n) {
+        return Err(SendError::RequestBody(PayloadError::Incomplete(None)));
     }
+    if length.is_none() {
+        out.extend_from_slice(b"0\r\n\r\n");
+    }
+    if !out.is_empty() {
+        stream.write_all_buf(&mut out).await?;
+    }
+    Ok(())
 }
 
 /// `<hex size>\r\n` in `buf`.
@@ -953,6 +975,75 @@ mod tests {
 
     fn get(to: &UpstreamUrl) -> RequestHead {
         RequestHead::new("GET", &to.base_path, "/x", &to.authority)
+    }
+
+    /// A raw upstream answering with the exact bytes it received (after 100 ms of quiet).
+    async fn mirror_upstream() -> UpstreamUrl {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::task::spawn_local(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut received = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(Ok(n)) =
+                    tokio::time::timeout(Duration::from_millis(100), socket.read(&mut buf)).await
+                {
+                    if n == 0 {
+                        break;
+                    }
+                    received.extend_from_slice(&buf[..n]);
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                    received.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&received).await;
+            }
+        });
+        UpstreamUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap()
+    }
+
+    fn body(pieces: &[&'static str], length: Option<u64>) -> RequestBody {
+        let pieces: Vec<Result<Bytes, PayloadError>> = pieces
+            .iter()
+            .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+            .collect();
+        RequestBody::Stream {
+            inner: Box::pin(futures_util::stream::iter(pieces)),
+            length,
+        }
+    }
+
+    #[tokio::test]
+    async fn request_bodies_are_framed_by_length_or_chunked() {
+        tokio::task::LocalSet::new()
+            .run_until(async {
+                let to = mirror_upstream().await;
+                let client = UpstreamClient::new(8, Duration::from_secs(1), Duration::from_secs(5));
+                let t = Duration::from_secs(2);
+                let post = || RequestHead::new("POST", "", "/in", &to.authority);
+                let host = format!("host: {}", to.authority);
+
+                let r = client.send(&to, post(), body(&["hello", "world"], None), t).await.unwrap();
+                let seen = String::from_utf8(body_of(r).await).unwrap();
+                assert_eq!(
+                    seen,
+                    format!("POST /in HTTP/1.1\r\n{host}\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n")
+                );
+
+                let r = client.send(&to, post(), body(&["hello", "world"], Some(10)), t).await.unwrap();
+                let seen = String::from_utf8(body_of(r).await).unwrap();
+                assert_eq!(seen, format!("POST /in HTTP/1.1\r\n{host}\r\ncontent-length: 10\r\n\r\nhelloworld"));
+
+                let short = client.send(&to, post(), body(&["hello"], Some(10)), t).await;
+                assert!(matches!(short, Err(SendError::RequestBody(_))), "a body shorter than its Content-Length");
+                let long = client.send(&to, post(), body(&["hello", "world!"], Some(10)), t).await;
+                assert!(matches!(long, Err(SendError::RequestBody(PayloadError::Overflow))));
+            })
+            .await;
     }
 
     #[tokio::test]
