@@ -316,6 +316,8 @@ async fn forward(
         HttpResponse::build(status).body(upstream.body)
     };
     let headers = res.headers_mut();
+    // The upstream's headers, then X-Request-Id and five rate-limit headers.
+    headers.reserve(upstream.headers.len() + 6);
     for (name, value) in upstream.headers {
         let n = name.as_str();
         if is_hop_by_hop(n) || name == header::CONTENT_LENGTH || name == X_REQUEST_ID {
@@ -375,8 +377,13 @@ fn new_request_id() -> RequestId {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
     let random: u128 = rand::random::<u128>() & ((1u128 << 80) - 1);
-    let id = format!("req_{:032x}", (millis & ((1u128 << 48) - 1)) << 80 | random);
-    RequestId::parse(&id).unwrap_or_else(RequestId::generate)
+    let value = (millis & ((1u128 << 48) - 1)) << 80 | random;
+    let mut id = *b"req_00000000000000000000000000000000";
+    trace::hex_into(&mut id[4..], &value.to_be_bytes());
+    std::str::from_utf8(&id)
+        .ok()
+        .and_then(RequestId::parse)
+        .unwrap_or_else(RequestId::generate)
 }
 
 /// The Host the client asked for (HTTP/1 `Host`, HTTP/2 `:authority`).

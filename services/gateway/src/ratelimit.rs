@@ -190,7 +190,10 @@ impl Lease {
         self.tokens -= 1;
         self.unreported += 1;
         let mut decision = self.decision.clone();
-        decision.remaining = decision.remaining.saturating_add(self.tokens);
+        decision.remaining = decision
+            .remaining
+            .saturating_add(self.tokens)
+            .min(decision.answer.limit);
         Some(Verdict::Allow(Some(decision)))
     }
 }
@@ -564,7 +567,9 @@ impl Limiter {
             }
         };
         let decision = Decision {
-            remaining: response.remaining.saturating_add(extra),
+            // Never above the limit (ratelimit caps its own answer so; the
+            // tokens this request sees beyond it must not lift it over).
+            remaining: response.remaining.saturating_add(extra).min(response.limit),
             answer: Arc::new(Answer::new(
                 response.limit,
                 response.reset_epoch_seconds,

@@ -93,7 +93,9 @@ async fn batched_decisions_stay_exact_across_two_gateways() {
 async fn busy_keys_far_from_their_limit_pass_on_leased_tokens() {
     const REQUESTS: usize = 400;
     let p = Platform::start().await;
-    let gw = Gateway::start(p.config()).await;
+    let config = p.config();
+    let lease_max = config.ratelimit_lease_max as usize;
+    let gw = Gateway::start(config).await;
     let key = p.mint("admin", &["customers:read"], BIG_TIER).await;
     let mut remaining = Vec::new();
     for _ in 0..REQUESTS / 16 {
@@ -114,13 +116,14 @@ async fn busy_keys_far_from_their_limit_pass_on_leased_tokens() {
             );
         }
     }
-    // Leased tokens are spent in Redis ahead of time: at most two workers' leases
-    // (64 each) beyond the requests themselves.
-    assert!(remaining.iter().all(|r| *r < BIG_LIMIT), "{remaining:?}");
+    // Never above the limit (the tier has a burst on top, not advertised), and
+    // leased tokens are spent in Redis ahead of time: at most two workers'
+    // leases beyond the requests themselves.
+    assert!(remaining.iter().all(|r| *r <= BIG_LIMIT), "{remaining:?}");
     assert!(
         remaining
             .iter()
-            .all(|r| *r + REQUESTS + 2 * 64 >= BIG_LIMIT),
+            .all(|r| *r + REQUESTS + 2 * lease_max >= BIG_LIMIT),
         "{remaining:?}"
     );
     let metrics = gw.metrics().await;

@@ -245,7 +245,8 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
             format!("RATELIMIT__TIERS__{big}__LIMIT"),
             BIG_LIMIT.to_string(),
         ),
-        (format!("RATELIMIT__TIERS__{big}__BURST"), "0".into()),
+        // A burst: ratelimit's Remaining is then capped at the limit, and so must the gateway's.
+        (format!("RATELIMIT__TIERS__{big}__BURST"), "1000".into()),
         (
             format!("RATELIMIT__TIERS__{big}__WINDOW_SECONDS"),
             "3600".into(),
