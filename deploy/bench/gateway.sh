@@ -55,18 +55,18 @@ SUFFIX="$(date +%s)_$$"
 AUTH_DB="${DATABASE_URL%/*}/gw_bench_auth_${SUFFIX}"
 OPERATOR="bench-operator-token"
 
-"$BIN/bench-upstream" "127.0.0.1:$UP" 1 >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+"$BIN/bench-upstream" "127.0.0.1:$UP" 1 >"$WORK/upstream.log" 2>&1 & PIDS+=($!); UP_PID=$!
 
 AUTH__HTTP_LISTEN="127.0.0.1:$AUTH_HTTP" AUTH__GRPC_LISTEN="127.0.0.1:$AUTH_GRPC" \
 AUTH__DATABASE_URL="$AUTH_DB" AUTH__REDIS_URL="$REDIS_URL" AUTH__OPERATOR_TOKEN="$OPERATOR" \
 AUTH__HTTP_WORKERS=1 RUST_LOG=warn \
-  "$BIN/auth-service" serve >"$WORK/auth.log" 2>&1 & PIDS+=($!)
+  "$BIN/auth-service" serve >"$WORK/auth.log" 2>&1 & PIDS+=($!); AUTH_PID=$!
 
 RATELIMIT__GRPC_LISTEN="127.0.0.1:$RL_GRPC" RATELIMIT__HTTP_LISTEN="127.0.0.1:$RL_HTTP" \
 RATELIMIT__REDIS_URL="$REDIS_URL" RATELIMIT__PREFIX="gwbench$SUFFIX" \
 RATELIMIT__TIERS__BENCH__LIMIT=1000000 RATELIMIT__TIERS__BENCH__WINDOW_SECONDS=1 RATELIMIT__TIERS__BENCH__BURST=1000000 \
 RUST_LOG=warn \
-  "$BIN/ratelimit-service" serve >"$WORK/ratelimit.log" 2>&1 & PIDS+=($!)
+  "$BIN/ratelimit-service" serve >"$WORK/ratelimit.log" 2>&1 & PIDS+=($!); RL_PID=$!
 
 wait_http "http://127.0.0.1:$UP/"
 wait_http "http://127.0.0.1:$AUTH_HTTP/readyz" || { cat "$WORK/auth.log"; exit 1; }
@@ -84,7 +84,7 @@ GATEWAY__LISTEN="127.0.0.1:$GW" GATEWAY__INTERNAL_LISTEN="127.0.0.1:$GW_INT" GAT
 GATEWAY__AUTH_GRPC_URL="http://127.0.0.1:$AUTH_GRPC" GATEWAY__RATELIMIT_GRPC_URL="http://127.0.0.1:$RL_GRPC" \
 GATEWAY__REDIS_URL="$REDIS_URL" GATEWAY__UPSTREAMS__ADMIN_API="http://127.0.0.1:$UP" GATEWAY__ACCESS_LOG=false \
 RUST_LOG=warn \
-  "$BIN/gateway" serve >"$WORK/gateway.log" 2>&1 & PIDS+=($!)
+  "$BIN/gateway" serve >"$WORK/gateway.log" 2>&1 & PIDS+=($!); GW_PID=$!
 wait_http "http://127.0.0.1:$GW_INT/readyz" || { cat "$WORK/gateway.log"; exit 1; }
 
 mkdir -p "$WORK/nginx/logs"
@@ -108,7 +108,7 @@ http {
   }
 }
 EOF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 & PIDS+=($!)
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 & PIDS+=($!); NGINX_PID=$!
 wait_http "http://127.0.0.1:$NGX/" || { cat "$WORK/nginx.log" "$WORK/nginx/logs/error.log"; exit 1; }
 
 # Sanity: the gateway authenticates and forwards.
@@ -116,15 +116,35 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: admin.localhost' -H "Aut
   "http://127.0.0.1:$GW/api/v1/customers")
 [ "$code" = 200 ] || { echo "gateway answered $code"; cat "$WORK/gateway.log"; exit 1; }
 
-# run NAME URL [headers…] → "rps p99_ms"
+# CPU time (user + system, clock ticks) of the processes given.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+
+# run NAME URL [headers…] → "rps p99_ms"; writes CPU µs per request of each process to $WORK/cpu.NAME
 run() {
-  local url=$1; shift
+  local name=$1 url=$2; shift 2
   local hdr=(-H 'Host: admin.localhost')
   for h in "$@"; do hdr+=(-H "$h"); done
   wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "${hdr[@]}" "$url" >/dev/null
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECS}s" --latency "${hdr[@]}" "$url")
+  local workers procs=() before=() i out
+  workers=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
+  procs=("$GW_PID" "$workers" "$UP_PID" "$AUTH_PID $RL_PID")
+  for i in "${!procs[@]}"; do before[i]=$(ticks ${procs[i]}); done
+  # wrk's own CPU comes from getrusage of the child.
+  out=$(python3 -c 'import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.stdout); print("wrk-cpu-seconds", u.ru_utime + u.ru_stime)' \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECS}s" --latency "${hdr[@]}" "$url")
   echo "$out" >>"$WORK/wrk.txt"
+  local requests tick
+  requests=$(echo "$out" | awk '/requests in/{print $1}')
+  tick=$(getconf CLK_TCK)
+  {
+    for i in "${!procs[@]}"; do
+      echo $(( ($(ticks ${procs[i]}) - before[i]) * 1000000 / tick )) "$requests"
+    done
+    echo "$out" | awk -v n="$requests" '/^wrk-cpu-seconds/{printf "%d %d\n", $2 * 1000000, n}'
+  } | awk '$2 > 0 {printf "%.1f ", $1 / $2} END {print ""}' >"$WORK/cpu.$name"
   local non2xx
   non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
   [ -z "$non2xx" ] || echo "warning: $non2xx non-2xx responses for $url" >&2
@@ -136,9 +156,9 @@ run() {
 to_ms() { python3 -c 'import re,sys; v=sys.argv[1]; m=re.match(r"([\d.]+)(us|ms|s)",v); n=float(m[1]); print(round(n/1000 if m[2]=="us" else n*1000 if m[2]=="s" else n,3))' "$1"; }
 
 echo "machine: $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d${SECS}s; gateway workers = nginx workers = $WORKERS; upstream 1 worker"
-read -r A_RPS A_P99 < <(run "http://127.0.0.1:$UP/api/v1/customers")
-read -r B_RPS B_P99 < <(run "http://127.0.0.1:$GW/api/v1/customers" "Authorization: Bearer $KEY")
-read -r C_RPS C_P99 < <(run "http://127.0.0.1:$NGX/api/v1/customers")
+read -r A_RPS A_P99 < <(run a "http://127.0.0.1:$UP/api/v1/customers")
+read -r B_RPS B_P99 < <(run b "http://127.0.0.1:$GW/api/v1/customers" "Authorization: Bearer $KEY")
+read -r C_RPS C_P99 < <(run c "http://127.0.0.1:$NGX/api/v1/customers")
 
 printf '%-52s %12s %10s\n' "target" "requests/s" "p99 ms"
 printf '%-52s %12s %10s\n' "(a) upstream directly" "$A_RPS" "$A_P99"
@@ -149,5 +169,11 @@ import sys
 a, b, c = map(float, sys.argv[1:])
 print(f"b/a = {b / a:.2f}   b/c = {b / c:.2f}   (goal b/c >= 1)")
 EOF
+echo "CPU per request (user + system µs; all processes share the machine's cores):"
+printf '  %-4s %9s %9s %9s %16s %9s\n' run gateway nginx upstream "auth+ratelimit" wrk
+for r in a b c; do
+  read -r g n u x w <"$WORK/cpu.$r"
+  printf '  %-4s %9s %9s %9s %16s %9s\n' "($r)" "$g" "$n" "$u" "$x" "$w"
+done
 echo "gateway metrics (rate-limit decisions and cache):"
-curl -fsS "http://127.0.0.1:$GW_INT/metrics" | grep -E '^gateway_(auth_cache_total|ratelimit_failures_total|ratelimit_refused_total|ratelimit_calls_total|ratelimit_batched_requests_total)' | sed 's/^/  /'
+curl -fsS "http://127.0.0.1:$GW_INT/metrics" | grep -E '^gateway_(auth_cache_total|ratelimit_failures_total|ratelimit_refused_total|ratelimit_calls_total|ratelimit_batched_requests_total|ratelimit_leased_tokens_total|ratelimit_lease_requests_total)' | sed 's/^/  /'
