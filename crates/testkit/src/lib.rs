@@ -6,7 +6,9 @@
 //! - [`TestSigner`]: signs internal JWTs for any principal, and provides the
 //!   matching [`JwtVerifier`](auth_core::jwt::JwtVerifier) for a service under test.
 //! - [`http`]: a plain HTTP client.
+//! - [`operator::Operator`]: tenants, users and keys through auth's operator API.
 
+pub mod operator;
 pub mod process;
 
 use auth_core::{

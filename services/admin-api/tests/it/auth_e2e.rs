@@ -4,8 +4,11 @@
 
 use crate::helpers::TestApp;
 use rpc::auth::{AuthenticateRequest, Product, auth_client::AuthClient};
-use serde_json::{Value, json};
-use testkit::process::{ServiceProcess, free_port};
+use serde_json::json;
+use testkit::{
+    operator::{DEV_OPERATOR_TOKEN, Operator},
+    process::{ServiceProcess, free_port},
+};
 
 fn auth_binary_built() -> bool {
     std::env::var_os("PLATFORM_BIN_DIR").is_some()
@@ -41,29 +44,12 @@ async fn a_key_minted_by_auth_reads_its_shop_through_jwks() {
         &format!("http://127.0.0.1:{http}/healthz"),
     )
     .await;
-    let operator = testkit::http();
-    let op = |path: &str| format!("http://127.0.0.1:{http}{path}");
-    let tenant: Value = operator
-        .post(op("/v1/tenants"))
-        .bearer_auth("dev-operator-token")
-        .json(&json!({ "product": "admin", "name": "E2E Shop" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let operator = Operator::new(http, DEV_OPERATOR_TOKEN);
+    let tenant = operator.tenant("admin", "E2E Shop", None).await;
     let tenant_id = tenant["id"].as_str().expect("tenant id").to_owned();
-    let key: Value = operator
-        .post(op("/v1/keys"))
-        .bearer_auth("dev-operator-token")
-        .json(&json!({ "tenant_id": tenant_id, "name": "e2e", "scopes": ["customers:read", "campaigns:write"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key = operator
+        .key(&json!({ "tenant_id": tenant_id, "name": "e2e", "scopes": ["customers:read", "campaigns:write"] }))
+        .await;
     let plaintext = key["key"].as_str().expect("key").to_owned();
     assert!(plaintext.starts_with("copt_"));
 

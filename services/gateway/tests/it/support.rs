@@ -7,7 +7,10 @@ use futures_util::StreamExt;
 use gateway::{Application, config::Config};
 use serde_json::{Value, json};
 use std::time::Duration;
-use testkit::process::{ServiceProcess, free_port};
+use testkit::{
+    operator::Operator,
+    process::{ServiceProcess, free_port},
+};
 
 pub const OPERATOR_TOKEN: &str = "gateway-test-operator";
 /// Tier of keys in the rate-limit tests: 5 requests per hour, no burst.
@@ -97,48 +100,19 @@ impl Platform {
 
     /// Creates a tenant of `product` and mints a key with `scopes` and `tier`.
     pub async fn mint(&self, product: &str, scopes: &[&str], tier: &str) -> MintedKey {
-        let http = testkit::http();
-        let base = format!("http://127.0.0.1:{}/v1", self.auth_http);
-        let tenant: Value = http
-            .post(format!("{base}/tenants"))
-            .bearer_auth(OPERATOR_TOKEN)
-            .json(
-                &json!({ "product": product, "name": testkit::unique("gw-tenant-"), "tier": tier }),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let operator = Operator::new(self.auth_http, OPERATOR_TOKEN);
+        let tenant = operator
+            .tenant(product, &testkit::unique("gw-tenant-"), Some(tier))
+            .await;
         let tenant_id = tenant["id"]
             .as_str()
             .unwrap_or_else(|| panic!("tenant: {tenant}"))
             .to_owned();
         let mut body = json!({ "tenant_id": tenant_id, "name": "gateway test", "scopes": scopes, "tier": tier });
         if product == "generation" {
-            let user: Value = http
-                .post(format!("{base}/tenants/{tenant_id}/users"))
-                .bearer_auth(OPERATOR_TOKEN)
-                .json(&json!({ "email": format!("{}@example.com", testkit::unique("u")) }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["user_id"] = user["id"].clone();
+            body["user_id"] = operator.user(&tenant_id).await["id"].clone();
         }
-        let key: Value = http
-            .post(format!("{base}/keys"))
-            .bearer_auth(OPERATOR_TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let key = operator.key(&body).await;
         MintedKey {
             key: key["key"]
                 .as_str()

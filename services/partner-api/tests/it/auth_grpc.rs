@@ -13,6 +13,7 @@ use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
 };
+use testkit::operator::{DEV_OPERATOR_TOKEN, Operator};
 use tonic::{Request, Response, Status};
 
 #[derive(Clone)]
@@ -144,16 +145,9 @@ async fn real_auth_service_resolves_projects() {
         &format!("http://127.0.0.1:{http}/readyz"),
     )
     .await;
-    let tenant: serde_json::Value = testkit::http()
-        .post(format!("http://127.0.0.1:{http}/v1/tenants"))
-        .header("authorization", "Bearer dev-operator-token")
-        .json(&json!({"product": "partner", "name": "partner-api test"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tenant = Operator::new(http, DEV_OPERATOR_TOKEN)
+        .tenant("partner", "partner-api test", None)
+        .await;
     let public_id = tenant["public_id"]
         .as_str()
         .expect("a partner tenant has a public id")
