@@ -496,7 +496,8 @@ struct Head {
     status: u16,
     headers: Vec<(HeaderName, HeaderValue)>,
     content_length: Option<u64>,
-    chunked: bool,
+    /// `Transfer-Encoding`, if any: Some(true) when chunked is its final coding.
+    transfer_encoding: Option<bool>,
     keep_alive: bool,
 }
 
@@ -522,7 +523,7 @@ impl Head {
         // (name, value offset, value length) while `buf` is borrowed.
         let mut found: Vec<(HeaderName, usize, usize)> = Vec::with_capacity(response.headers.len());
         let mut content_length: Option<u64> = None;
-        let mut chunked = false;
+        let mut transfer_encoding = None;
         let mut keep_alive = http11;
         for h in response.headers.iter() {
             let name = HeaderName::from_bytes(h.name.as_bytes())
@@ -538,14 +539,12 @@ impl Head {
                 content_length = Some(n);
             } else if name == actix_web::http::header::TRANSFER_ENCODING {
                 // Chunked only when it is the final coding.
-                chunked = h
+                let chunked = h
                     .value
                     .rsplit(|b| *b == b',')
                     .next()
                     .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
-                if !chunked {
-                    keep_alive = false; // framed by closing
-                }
+                transfer_encoding = Some(chunked);
             } else if name == actix_web::http::header::CONNECTION {
                 for token in h.value.split(|b| *b == b',') {
                     let token = token.trim_ascii();
@@ -558,6 +557,13 @@ impl Head {
             }
             found.push((name, h.value.as_ptr() as usize - base, h.value.len()));
         }
+        // Framed by closing, or by chunks with a Content-Length beside them
+        // (which then does not count): either way, not reused.
+        if transfer_encoding == Some(false)
+            || (transfer_encoding.is_some() && content_length.is_some())
+        {
+            keep_alive = false;
+        }
         let head = buf.split_to(length).freeze();
         let mut headers = Vec::with_capacity(found.len());
         for (name, offset, len) in found {
@@ -569,7 +575,7 @@ impl Head {
             status,
             headers,
             content_length,
-            chunked,
+            transfer_encoding,
             keep_alive,
         }))
     }
@@ -578,8 +584,11 @@ impl Head {
     fn framing(&self, method: Method) -> Framing {
         if method == Method::Head || self.status == 204 || self.status == 304 {
             Framing::Length(0)
-        } else if self.chunked {
+        } else if self.transfer_encoding == Some(true) {
             Framing::Chunked(Chunked::Size)
+        } else if self.transfer_encoding == Some(false) {
+            // Another final coding: the body ends when the connection does.
+            Framing::UntilClose
         } else if let Some(n) = self.content_length {
             Framing::Length(n)
         } else {
@@ -914,6 +923,13 @@ mod tests {
         );
         let head = Head::parse(&mut buf).unwrap().unwrap();
         assert_eq!(head.framing(Method::Other), Framing::Chunked(Chunked::Size));
+        assert!(!head.keep_alive);
+
+        let mut buf = BytesMut::from(
+            &b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\ncontent-length: 3\r\n\r\n"[..],
+        );
+        let head = Head::parse(&mut buf).unwrap().unwrap();
+        assert_eq!(head.framing(Method::Other), Framing::UntilClose);
         assert!(!head.keep_alive);
 
         let mut buf = BytesMut::from(&b"HTTP/1.0 200 OK\r\n\r\nrest"[..]);
