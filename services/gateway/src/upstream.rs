@@ -989,6 +989,12 @@ mod tests {
         out
     }
 
+    const TIMEOUT: Duration = Duration::from_secs(2);
+
+    fn test_client() -> Rc<UpstreamClient> {
+        UpstreamClient::new(8, Duration::from_secs(1), Duration::from_secs(5))
+    }
+
     fn get(to: &UpstreamUrl) -> RequestHead {
         RequestHead::new("GET", &to.base_path, "/x", &to.authority)
     }
@@ -1038,8 +1044,7 @@ mod tests {
         tokio::task::LocalSet::new()
             .run_until(async {
                 let to = mirror_upstream().await;
-                let client = UpstreamClient::new(8, Duration::from_secs(1), Duration::from_secs(5));
-                let t = Duration::from_secs(2);
+                let (client, t) = (test_client(), TIMEOUT);
                 let post = || RequestHead::new("POST", "", "/in", &to.authority);
                 let host = format!("host: {}", to.authority);
 
@@ -1074,8 +1079,7 @@ mod tests {
                     false,
                 )
                 .await;
-                let client = UpstreamClient::new(8, Duration::from_secs(1), Duration::from_secs(5));
-                let t = Duration::from_secs(2);
+                let (client, t) = (test_client(), TIMEOUT);
                 let r = client.send(&to, get(&to), RequestBody::Empty, t).await.unwrap();
                 assert_eq!(r.status, 200);
                 assert_eq!(body_of(r).await, b"abc");
@@ -1106,8 +1110,7 @@ mod tests {
                     true,
                 )
                 .await;
-                let client = UpstreamClient::new(8, Duration::from_secs(1), Duration::from_secs(5));
-                let t = Duration::from_secs(2);
+                let (client, t) = (test_client(), TIMEOUT);
                 let r = client
                     .send(&to, get(&to), RequestBody::Empty, t)
                     .await
