@@ -38,6 +38,7 @@ use futures_util::{Stream, StreamExt};
 use std::{
     cell::RefCell,
     collections::HashMap,
+    future::Future,
     io,
     pin::Pin,
     rc::Rc,
@@ -111,6 +112,8 @@ pub enum SendError {
     RequestBody(PayloadError),
     #[error("invalid response: {0}")]
     Protocol(&'static str),
+    #[error("the response body stalled for longer than the route's timeout")]
+    Stalled,
 }
 
 /// The request line and headers of an upstream request, written as bytes.
@@ -350,6 +353,8 @@ impl UpstreamClient {
                     keep_alive: parsed.keep_alive,
                     client: Rc::clone(self),
                     authority: key,
+                    idle: timeout,
+                    stall: None,
                 }),
             },
         };
@@ -722,6 +727,10 @@ struct Streaming {
     keep_alive: bool,
     client: Rc<UpstreamClient>,
     authority: Rc<str>,
+    /// Longest wait for the next bytes of the body (the route's timeout).
+    idle: Duration,
+    /// Armed while waiting for bytes; reset whenever some arrive.
+    stall: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl ResponseBody {
@@ -796,7 +805,24 @@ impl Streaming {
                 }
                 return Poll::Ready(Some(Ok(bytes)));
             }
-            match ready!(conn.poll_fill(cx)) {
+            let filled = match conn.poll_fill(cx) {
+                Poll::Ready(filled) => filled,
+                Poll::Pending => {
+                    let idle = self.idle;
+                    let stall = self
+                        .stall
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                    ready!(stall.as_mut().poll(cx));
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(SendError::Stalled)));
+                }
+            };
+            if let Some(stall) = self.stall.as_mut() {
+                stall
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + self.idle);
+            }
+            match filled {
                 Ok(0) if self.framing == Framing::UntilClose => {
                     self.conn = None;
                     return Poll::Ready(None);
@@ -1093,6 +1119,45 @@ mod tests {
                 assert_eq!(body_of(r).await, b"until close");
                 let key = client.key(&to.authority);
                 assert!(client.idle.borrow()[&key].is_empty(), "close-delimited: not pooled");
+            })
+            .await;
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stalls_is_cut_off_after_the_timeout() {
+        tokio::task::LocalSet::new()
+            .run_until(async {
+                // Half the body, then silence on an open connection.
+                let to = raw_upstream(
+                    vec![b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello"],
+                    false,
+                )
+                .await;
+                let client = test_client();
+                let timeout = Duration::from_millis(200);
+                let r = client
+                    .send(&to, get(&to), RequestBody::Empty, timeout)
+                    .await
+                    .unwrap();
+                let mut body = std::pin::pin!(r.body);
+                let first =
+                    std::future::poll_fn(|cx| MessageBody::poll_next(body.as_mut(), cx)).await;
+                assert_eq!(&first.unwrap().unwrap()[..], b"hello");
+                let waiting = Instant::now();
+                let second =
+                    std::future::poll_fn(|cx| MessageBody::poll_next(body.as_mut(), cx)).await;
+                assert!(matches!(second, Some(Err(SendError::Stalled))));
+                assert!(
+                    waiting.elapsed() >= Duration::from_millis(150),
+                    "{:?}",
+                    waiting.elapsed()
+                );
+                assert!(waiting.elapsed() < Duration::from_secs(2));
+                let key = client.key(&to.authority);
+                assert!(
+                    client.idle.borrow()[&key].is_empty(),
+                    "a stalled connection is not pooled"
+                );
             })
             .await;
     }
