@@ -45,7 +45,10 @@ use std::{
     task::{Context, Poll, ready},
     time::{Duration, Instant},
 };
-use tokio::{io::AsyncWriteExt, net::TcpStream};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, AsyncWriteExt},
+    net::TcpStream,
+};
 use tokio_util::io::poll_read_buf;
 
 /// Bound on a response head (status line and headers).
@@ -215,17 +218,21 @@ struct Conn {
     since: Instant,
 }
 
-impl Conn {
-    /// Reads more into the buffer; `Ok(0)` at end of stream.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
-            self.buf.reserve(READ_CHUNK);
-        }
-        poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.buf)
+/// Reads more from `reader` into `buf`; `Ok(0)` at end of stream.
+fn poll_fill(
+    reader: &mut (impl AsyncRead + Unpin),
+    buf: &mut BytesMut,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+        buf.reserve(READ_CHUNK);
     }
+    poll_read_buf(Pin::new(reader), cx, buf)
+}
 
-    async fn fill(&mut self) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.poll_fill(cx)).await
+impl Conn {
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        poll_fill(&mut self.stream, &mut self.buf, cx)
     }
 
     /// False when the upstream closed the idle connection (or sent something
@@ -383,21 +390,46 @@ impl Failure {
 }
 
 /// Writes the request and reads the response head (1xx answers skipped).
+///
+/// An upstream may answer before it has read the whole body (413, 401, …):
+/// that answer is the response, the rest of the body is not sent, and the
+/// connection is not reused.
 async fn exchange(conn: &mut Conn, head: &Bytes, body: &mut RequestBody) -> Result<Head, Failure> {
-    match body {
-        RequestBody::Empty => conn
-            .stream
+    let Conn { stream, buf, .. } = conn;
+    let RequestBody::Stream { inner, length } = body else {
+        stream
             .write_all(head)
             .await
-            .map_err(|e| Failure::BeforeAnswer(e.into()))?,
-        RequestBody::Stream { inner, length } => {
-            write_with_body(&mut conn.stream, head, inner, *length)
-                .await
-                .map_err(Failure::After)?;
-        }
+            .map_err(|e| Failure::BeforeAnswer(e.into()))?;
+        return read_head(stream, buf).await;
+    };
+    let (mut reader, mut writer) = stream.split();
+    let sending = write_with_body(&mut writer, head, inner, *length);
+    let answer = read_head(&mut reader, buf);
+    tokio::pin!(sending, answer);
+    tokio::select! {
+        biased;
+        sent = &mut sending => match sent {
+            Ok(()) => answer.await,
+            // The upstream stopped reading: it may have answered first.
+            Err(SendError::Io(e)) => match answer.await {
+                Ok(early) => Ok(Head { keep_alive: false, ..early }),
+                Err(_) => Err(Failure::After(SendError::Io(e))),
+            },
+            Err(e) => Err(Failure::After(e)),
+        },
+        early = &mut answer => early.map(|head| Head { keep_alive: false, ..head }),
     }
+}
+
+/// Reads a final response head into `buf` (1xx answers skipped). Cancel-safe:
+/// bytes read stay in `buf`, and a head is consumed only once complete.
+async fn read_head(
+    reader: &mut (impl AsyncRead + Unpin),
+    buf: &mut BytesMut,
+) -> Result<Head, Failure> {
     loop {
-        match Head::parse(&mut conn.buf).map_err(Failure::After)? {
+        match Head::parse(buf).map_err(Failure::After)? {
             Some(head) if head.status == 101 => {
                 return Err(Failure::After(SendError::Protocol(
                     "protocol upgrades are not proxied",
@@ -407,8 +439,8 @@ async fn exchange(conn: &mut Conn, head: &Bytes, body: &mut RequestBody) -> Resu
             Some(head) => return Ok(head),
             None => {}
         }
-        let empty = conn.buf.is_empty();
-        match conn.fill().await {
+        let empty = buf.is_empty();
+        match std::future::poll_fn(|cx| poll_fill(reader, buf, cx)).await {
             Ok(0) if empty => {
                 let closed =
                     io::Error::new(io::ErrorKind::UnexpectedEof, "closed before answering");
@@ -430,7 +462,7 @@ async fn exchange(conn: &mut Conn, head: &Bytes, body: &mut RequestBody) -> Resu
 /// The head goes out with the body's first piece, and small pieces go out
 /// with their framing, so a small request is one write.
 async fn write_with_body(
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncWrite + Unpin),
     head: &Bytes,
     inner: &mut Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>,
     length: Option<u64>,
@@ -1119,6 +1151,52 @@ mod tests {
                 assert_eq!(body_of(r).await, b"until close");
                 let key = client.key(&to.authority);
                 assert!(client.idle.borrow()[&key].is_empty(), "close-delimited: not pooled");
+            })
+            .await;
+    }
+
+    #[tokio::test]
+    async fn an_upstream_answering_before_reading_the_body_is_heard() {
+        use tokio::io::AsyncReadExt;
+        tokio::task::LocalSet::new()
+            .run_until(async {
+                // Reads the head only, refuses at once, and reads nothing more.
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let port = listener.local_addr().unwrap().port();
+                tokio::task::spawn_local(async move {
+                    let (mut socket, _) = listener.accept().await.unwrap();
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let n = socket.read(&mut buf).await.unwrap();
+                        seen.extend_from_slice(&buf[..n]);
+                    }
+                    socket
+                        .write_all(
+                            b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 8\r\n\r\ntoo much",
+                        )
+                        .await
+                        .unwrap();
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                });
+                let to = UpstreamUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+                let client = test_client();
+                // 64 MiB: far more than the socket buffers hold.
+                let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
+                let pieces = (0..1024).map(move |_| Ok::<_, PayloadError>(chunk.clone()));
+                let body = RequestBody::Stream {
+                    inner: Box::pin(futures_util::stream::iter(pieces)),
+                    length: Some(64 * 1024 * 1024),
+                };
+                let head = RequestHead::new("POST", "", "/upload", &to.authority);
+                let r = client.send(&to, head, body, TIMEOUT).await.unwrap();
+                assert_eq!(r.status, 413);
+                assert_eq!(body_of(r).await, b"too much");
+                let key = client.key(&to.authority);
+                assert!(
+                    client.idle.borrow()[&key].is_empty(),
+                    "half-sent request: not pooled"
+                );
             })
             .await;
     }
