@@ -21,6 +21,10 @@
 //!   answer is sent again once on a new connection. Nothing else is repeated.
 //! - Errors are typed for the proxy: could not connect → 503, no response head
 //!   within the route's timeout → 504, anything else → 502.
+//! - While a request body is sent, the response head is read too: an upstream
+//!   that answers early (413, 401, …) is heard, and its connection not reused.
+//! - A response body whose next bytes take longer than the route's timeout
+//!   ends with [`SendError::Stalled`] (the client's connection is closed).
 //! - Response framing follows RFC 9112 §6.3: no body for HEAD, 1xx, 204 and
 //!   304; chunked; `Content-Length`; otherwise until the upstream closes.
 //!   `101 Switching Protocols` is refused (no upgrades through the gateway).
