@@ -1,6 +1,6 @@
 //! The route table: Host + path → [`Route`] (upstream, product, dialect, auth
 //! mode, rate-limit classes, body limit, timeout), built once from
-//! [`RouteConfig`](crate::config::RouteConfig)s.
+//! [`RouteConfig`]s.
 //!
 //! Matching: the Host header (port and trailing dot removed, lowercased) must be
 //! one of the route's hosts exactly; among that host's paths the longest match
