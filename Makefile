@@ -43,7 +43,7 @@ bench-auth: backing-services ## Authenticate calls/s and p50/p99, cached and unc
 	@$(WITH_ENV) deploy/bench/auth.sh
 bench-ratelimit: backing-services ## Decisions/s through gRPC vs the Lua script directly
 	@$(WITH_ENV) deploy/bench/ratelimit.sh
-bench-gateway: backing-services ## wrk: upstream direct vs gateway vs nginx proxy_pass
+bench-gateway: backing-services ## wrk: upstream direct vs gateway vs nginx proxy_pass (plain, and adding the gateway's headers)
 	@$(WITH_ENV) deploy/bench/gateway.sh
 bench-admin: backing-services ## Admin list latency at page 1 vs page 10,000 over 1M customers; GET by id
 	@$(WITH_ENV) deploy/bench/admin.sh

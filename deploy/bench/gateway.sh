@@ -3,7 +3,10 @@
 #   (a) the upstream directly,
 #   (b) the gateway with authentication (cached) and rate limiting (ratelimit + Redis),
 #   (c) nginx's plain proxy_pass to the same upstream (keepalive upstream pool),
-# printing requests/s and p99 of each and the ratios b/a and b/c.
+#   (d) nginx adding the same headers the gateway adds (the internal JWT it sent,
+#       request id, traceparent, forwarding, five rate-limit headers) but without
+#       authenticating or rate limiting — what the specification's bytes cost,
+# printing requests/s and p99 of each, the ratios, and CPU per request of each process.
 #
 #   deploy/bench/gateway.sh                      # DATABASE_URL / REDIS_URL or local defaults
 #   BENCH_SECS=15 BENCH_CONNECTIONS=128 deploy/bench/gateway.sh
@@ -12,7 +15,7 @@
 # body). The key used for (b) has tier `bench`, which this script configures in
 # ratelimit with a limit so high that no request is refused: every request still
 # makes a real decision in Redis. nginx gets as many worker processes as the
-# gateway has workers. Bounded: 3 × (2 s warm-up + BENCH_SECS) of load.
+# gateway has workers. Bounded: 4 × (2 s warm-up + BENCH_SECS) of load.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -49,7 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-UP=$(free_port); GW=$(free_port); GW_INT=$(free_port); NGX=$(free_port)
+UP=$(free_port); GW=$(free_port); GW_INT=$(free_port); NGX=$(free_port); NGX_SPEC=$(free_port)
 AUTH_HTTP=$(free_port); AUTH_GRPC=$(free_port); RL_GRPC=$(free_port); RL_HTTP=$(free_port)
 SUFFIX="$(date +%s)_$$"
 AUTH_DB="${DATABASE_URL%/*}/gw_bench_auth_${SUFFIX}"
@@ -87,6 +90,11 @@ RUST_LOG=warn \
   "$BIN/gateway" serve >"$WORK/gateway.log" 2>&1 & PIDS+=($!); GW_PID=$!
 wait_http "http://127.0.0.1:$GW_INT/readyz" || { cat "$WORK/gateway.log"; exit 1; }
 
+# What the upstream receives from the gateway (for (d)): the internal JWT above all.
+JWT=$(curl -fsS -H 'Host: admin.localhost' -H "Authorization: Bearer $KEY" \
+  "http://127.0.0.1:$GW/api/v1/__headers" | awk -F': ' '$1 == "authorization" {print $2}')
+[ -n "$JWT" ] || { echo "the gateway sent no authorization upstream"; exit 1; }
+
 mkdir -p "$WORK/nginx/logs"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes $WORKERS;
@@ -104,6 +112,27 @@ http {
       proxy_set_header Connection "";
       proxy_set_header Host \$host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+  server {
+    listen 127.0.0.1:$NGX_SPEC reuseport backlog=4096;
+    location / {
+      proxy_pass http://api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header Authorization "$JWT";
+      proxy_set_header X-Request-Id req_\$request_id;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+      proxy_set_header traceparent 00-\$request_id-00f067aa0ba902b7-01;
+      add_header X-RateLimit-Limit 1000000 always;
+      add_header X-RateLimit-Remaining 999999 always;
+      add_header X-RateLimit-Reset 1795628800 always;
+      add_header RateLimit-Policy '"bench-read";q=1000000;w=1' always;
+      add_header RateLimit '"bench-read";r=999999;t=1' always;
+      add_header X-Request-Id req_\$request_id always;
     }
   }
 }
@@ -159,19 +188,21 @@ echo "machine: $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d${SECS}s; gateway
 read -r A_RPS A_P99 < <(run a "http://127.0.0.1:$UP/api/v1/customers")
 read -r B_RPS B_P99 < <(run b "http://127.0.0.1:$GW/api/v1/customers" "Authorization: Bearer $KEY")
 read -r C_RPS C_P99 < <(run c "http://127.0.0.1:$NGX/api/v1/customers")
+read -r D_RPS D_P99 < <(run d "http://127.0.0.1:$NGX_SPEC/api/v1/customers" "Authorization: Bearer $KEY")
 
 printf '%-52s %12s %10s\n' "target" "requests/s" "p99 ms"
 printf '%-52s %12s %10s\n' "(a) upstream directly" "$A_RPS" "$A_P99"
 printf '%-52s %12s %10s\n' "(b) gateway (auth cache + ratelimit decision)" "$B_RPS" "$B_P99"
 printf '%-52s %12s %10s\n' "(c) nginx proxy_pass (keepalive pool)" "$C_RPS" "$C_P99"
-python3 - "$A_RPS" "$B_RPS" "$C_RPS" <<'EOF'
+printf '%-52s %12s %10s\n' "(d) nginx + the gateway's headers (no auth, no RL)" "$D_RPS" "$D_P99"
+python3 - "$A_RPS" "$B_RPS" "$C_RPS" "$D_RPS" <<'EOF'
 import sys
-a, b, c = map(float, sys.argv[1:])
-print(f"b/a = {b / a:.2f}   b/c = {b / c:.2f}   (goal b/c >= 1)")
+a, b, c, d = map(float, sys.argv[1:])
+print(f"b/a = {b / a:.2f}   b/c = {b / c:.2f}   (goal b/c >= 1)   b/d = {b / d:.2f}")
 EOF
 echo "CPU per request (user + system µs; all processes share the machine's cores):"
 printf '  %-4s %9s %9s %9s %16s %9s\n' run gateway nginx upstream "auth+ratelimit" wrk
-for r in a b c; do
+for r in a b c d; do
   read -r g n u x w <"$WORK/cpu.$r"
   printf '  %-4s %9s %9s %9s %16s %9s\n' "($r)" "$g" "$n" "$u" "$x" "$w"
 done
