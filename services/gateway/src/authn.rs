@@ -44,7 +44,7 @@ pub struct Authenticated {
     pub tier: Arc<str>,
     pub tenant_id: String,
     /// `Bearer <internal JWT>`, ready for the upstream request.
-    pub authorization: http::HeaderValue,
+    pub authorization: HeaderValue,
 }
 
 #[derive(Debug, Clone)]
@@ -243,7 +243,7 @@ pub async fn authenticate(
             "authentication answered without a principal",
         )
     })?;
-    let authorization = http::HeaderValue::try_from(format!("Bearer {}", response.internal_jwt))
+    let authorization = HeaderValue::try_from(format!("Bearer {}", response.internal_jwt))
         .map_err(|e| ApiError::internal(format!("internal JWT is not a header value: {e}")))?;
     let authenticated = Arc::new(Authenticated {
         key_id: principal.key_id.into(),
@@ -367,7 +367,7 @@ mod tests {
                 key_id: key_id.into(),
                 tier: "free".into(),
                 tenant_id: "t".into(),
-                authorization: http::HeaderValue::from_static("Bearer x"),
+                authorization: HeaderValue::from_static("Bearer x"),
             }),
             Instant::now() + Duration::from_secs(60),
         )

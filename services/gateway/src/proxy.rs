@@ -397,7 +397,6 @@ fn host_of(req: &HttpRequest) -> &str {
 
 /// (client IP, `X-Forwarded-For` to send, `X-Forwarded-Proto` to send).
 ///
-///
 /// Forwarding headers are believed only from `trusted_proxies`; from anyone
 /// else they are replaced, so a client cannot choose the IP it is rate limited by.
 fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> (IpAddr, String, &'static str) {
