@@ -18,6 +18,8 @@
 # Environment: DATABASE_URL, REDIS_URL, ADMIN_BENCH_CUSTOMERS (1000000),
 # ADMIN_BENCH_PAGE (10000), ADMIN_BENCH_SAMPLES (300), ADMIN_BENCH_SECONDS (10, per
 # GET-by-id run), ADMIN_BENCH_CONCURRENCY (16), ADMIN_BENCH_GATEWAY (1; 0 = direct only).
+# BENCH_SMOKE=1: a smoke run (debug build, 2 000 customers in a database of the run's own,
+# page 10, 10 samples, 1 s runs, 4 callers; see common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/bench/platform.sh
@@ -25,7 +27,13 @@ source deploy/bench/platform.sh
 TENANT="${ADMIN_BENCH_TENANT:-0193e7a0-0000-7000-8000-00000000bbbb}"
 DB_URL="${ADMIN_BENCH_DATABASE_URL:-$(platform_db_url platform_admin_bench)}"
 
-platform_build
+CUSTOMERS=$(bench_param ADMIN_BENCH_CUSTOMERS 1000000 2000)
+PAGE=$(bench_param ADMIN_BENCH_PAGE 10000 10)
+SAMPLES=$(bench_param ADMIN_BENCH_SAMPLES 300 10)
+SECONDS_PER_RUN=$(bench_param ADMIN_BENCH_SECONDS 10 1)
+CONCURRENCY=$(bench_param ADMIN_BENCH_CONCURRENCY 16 4)
+
+platform_build --example bench-admin
 
 GATEWAY_ARGS=()
 if [ "${ADMIN_BENCH_GATEWAY:-1}" = 1 ]; then
@@ -43,15 +51,15 @@ if [ "${ADMIN_BENCH_GATEWAY:-1}" = 1 ]; then
   GATEWAY_ARGS=(--gateway-url "$PLATFORM_GATEWAY_URL" --gateway-host admin.localhost)
 fi
 
-RUST_LOG="${RUST_LOG:-warn}" "$PLATFORM_BIN/bench-admin" \
+RUST_LOG="${RUST_LOG:-warn}" "$BENCH_EXAMPLES/bench-admin" \
   --database-url "$DB_URL" \
   --tenant "$TENANT" \
-  --customers "${ADMIN_BENCH_CUSTOMERS:-1000000}" \
-  --page "${ADMIN_BENCH_PAGE:-10000}" \
+  --customers "$CUSTOMERS" \
+  --page "$PAGE" \
   --limit 50 \
-  --samples "${ADMIN_BENCH_SAMPLES:-300}" \
-  --seconds "${ADMIN_BENCH_SECONDS:-10}" \
-  --concurrency "${ADMIN_BENCH_CONCURRENCY:-16}" \
+  --samples "$SAMPLES" \
+  --seconds "$SECONDS_PER_RUN" \
+  --concurrency "$CONCURRENCY" \
   "${GATEWAY_ARGS[@]}"
 
 if [ "${ADMIN_BENCH_GATEWAY:-1}" = 1 ]; then

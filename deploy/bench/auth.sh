@@ -7,24 +7,26 @@
 # and runs bench-auth against each: calls/s and latency percentiles.
 #
 # Environment: DATABASE_URL (server; default postgres://postgres@127.0.0.1:5432/postgres),
-# REDIS_URL, BENCH_SECONDS (default 10), BENCH_CONCURRENCY (default 32), BENCH_KEYS (default 100).
+# REDIS_URL, BENCH_SECONDS (default 10), BENCH_CONCURRENCY (default 32), BENCH_KEYS (default 100);
+# BENCH_SMOKE=1: a smoke run (debug build, 1 s per run, 4 callers, 5 keys; see common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source deploy/bench/common.sh
 
 PG_SERVER="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_SERVER="${PG_SERVER%/*}"
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
-SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
-CONCURRENCY="${BENCH_CONCURRENCY:-32}"
-KEYS="${BENCH_KEYS:-100}"
+SECONDS_PER_RUN=$(bench_param BENCH_SECONDS 10 1)
+CONCURRENCY=$(bench_param BENCH_CONCURRENCY 32 4)
+KEYS=$(bench_param BENCH_KEYS 100 5)
 DB="bench_auth_$(date +%s)_$$"
 TOKEN="bench-operator-token"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-echo "building auth-service and bench-auth (release)…"
-cargo build --release -q -p auth-service --bin auth-service --bin bench-auth
-BIN=target/release
+echo "building auth-service and bench-auth ($BENCH_PROFILE)…"
+bench_build -p auth-service --bin auth-service --example bench-auth
+BIN="$BENCH_BIN"
 
 PIDS=()
 cleanup() {
@@ -65,7 +67,7 @@ TICK_HZ=$(getconf CLK_TCK)
 run() { # label http grpc pid
   local before after out total
   before=$(cpu_ticks "$4")
-  out=$("$BIN/bench-auth" --label "$1" --http "http://127.0.0.1:$2" --grpc "http://127.0.0.1:$3" \
+  out=$("$BENCH_EXAMPLES/bench-auth" --label "$1" --http "http://127.0.0.1:$2" --grpc "http://127.0.0.1:$3" \
     --token "$TOKEN" --seconds "$SECONDS_PER_RUN" --concurrency "$CONCURRENCY" --keys "$KEYS")
   after=$(cpu_ticks "$4")
   total=$(grep -o 'total_calls=[0-9]*' <<<"$out" | cut -d= -f2)

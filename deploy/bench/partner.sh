@@ -26,14 +26,16 @@
 # PARTNER_BENCH_COUNT_MS (exact-count budget, default 1000), PARTNER_BENCH_GATEWAY
 # (1; 0 = direct only), PARTNER_BENCH_DATABASE (platform_partner_bench; empty = a fresh
 # database per run, dropped afterwards).
+# BENCH_SMOKE=1: a smoke run (debug build, 5 000 events in a fresh database, 1 000 ingested,
+# 3 queries or 1 s per list case; see common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/bench/platform.sh
 
-platform_build
+platform_build --example bench-partner
 
 ARGS=()
-DATABASE="${PARTNER_BENCH_DATABASE-platform_partner_bench}"
+if [ "$BENCH_SMOKE" = 1 ]; then DATABASE="${PARTNER_BENCH_DATABASE-}"; else DATABASE="${PARTNER_BENCH_DATABASE-platform_partner_bench}"; fi
 [ -z "$DATABASE" ] || ARGS+=(--keep-database "$DATABASE")
 if [ "${PARTNER_BENCH_GATEWAY:-1}" = 1 ]; then
   platform_start partner
@@ -42,12 +44,12 @@ if [ "${PARTNER_BENCH_GATEWAY:-1}" = 1 ]; then
   ARGS+=(--gateway-url "$PLATFORM_GATEWAY_URL" --gateway-host partner.localhost --gateway-project "$PROJECT")
 fi
 
-RUST_LOG="${RUST_LOG:-warn}" "$PLATFORM_BIN/bench-partner" \
+RUST_LOG="${RUST_LOG:-warn}" "$BENCH_EXAMPLES/bench-partner" \
   --pg "$PLATFORM_PG" \
-  --large-rows "${PARTNER_BENCH_ROWS:-2000000}" \
-  --ingest-events "${PARTNER_BENCH_INGEST:-200000}" \
-  --queries "${PARTNER_BENCH_QUERIES:-100}" \
-  --case-seconds "${PARTNER_BENCH_CASE_SECONDS:-10}" \
+  --large-rows "$(bench_param PARTNER_BENCH_ROWS 2000000 5000)" \
+  --ingest-events "$(bench_param PARTNER_BENCH_INGEST 200000 1000)" \
+  --queries "$(bench_param PARTNER_BENCH_QUERIES 100 3)" \
+  --case-seconds "$(bench_param PARTNER_BENCH_CASE_SECONDS 10 1)" \
   --count-timeout-ms "${PARTNER_BENCH_COUNT_MS:-1000}" \
   --batch 100 --concurrency 8 \
   "${ARGS[@]}"

@@ -24,6 +24,11 @@
 #   route class `ingest`, tier `anonymous` (SDK ingest by client IP): same
 #     (built-in: 600 requests/min, burst 200).
 # PLATFORM_RATELIMIT_ENV (extra VAR=value words) is appended to ratelimit's environment.
+#
+# Smoke runs (BENCH_SMOKE=1, see common.sh): the debug build, and databases of the
+# run's own (platform_*_bench_smoke_<run>), dropped on exit.
+
+source deploy/bench/common.sh
 
 PLATFORM_PG="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PLATFORM_REDIS="${REDIS_URL:-redis://127.0.0.1:6379}"
@@ -36,7 +41,9 @@ PLATFORM_PIDS=()
 PLATFORM_GATEWAY_WORKERS="${PLATFORM_GATEWAY_WORKERS:-2}"
 PLATFORM_API_WORKERS="${PLATFORM_API_WORKERS:-2}"
 
-platform_db_url() { echo "${PLATFORM_PG%/*}/$1"; }
+PLATFORM_DB_SUFFIX=""
+[ "$BENCH_SMOKE" != 1 ] || PLATFORM_DB_SUFFIX="_smoke_${PLATFORM_SUFFIX}"
+platform_db_url() { echo "${PLATFORM_PG%/*}/$1${PLATFORM_DB_SUFFIX}"; }
 
 platform_need() {
   # platform_need <command> <debian package>
@@ -68,16 +75,23 @@ platform_stop() {
     redis-cli -u "$PLATFORM_REDIS" --scan --pattern "${PLATFORM_RL_PREFIX}:*" 2>/dev/null |
       xargs -r -n 500 redis-cli -u "$PLATFORM_REDIS" DEL >/dev/null 2>&1 || true
   fi
+  if [ -n "$PLATFORM_DB_SUFFIX" ] && command -v psql >/dev/null 2>&1; then
+    local db
+    for db in platform_auth_bench platform_admin_bench platform_partner_bench; do
+      psql "${PLATFORM_PG%/*}/postgres" -qAt -c "DROP DATABASE IF EXISTS $db$PLATFORM_DB_SUFFIX WITH (FORCE)" \
+        >/dev/null 2>&1 || true
+    done
+  fi
   rm -rf "$PLATFORM_WORK"
 }
 trap platform_stop EXIT
 trap 'exit 130' INT TERM
 
+# platform_build [more cargo build arguments, e.g. --example bench-admin]
 platform_build() {
-  echo "building release binaries (auth-service, ratelimit-service, gateway, admin-api, partner-api)…"
-  cargo build --release --quiet -p auth-service -p ratelimit-service -p gateway -p admin-api -p partner-api --bins
-  PLATFORM_BIN="$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
+  echo "building ($BENCH_PROFILE) auth-service, ratelimit-service, gateway, admin-api, partner-api $*…"
+  bench_build -p auth-service -p ratelimit-service -p gateway -p admin-api -p partner-api --bins "$@"
+  PLATFORM_BIN="$BENCH_BIN"
 }
 
 # platform_spawn <name> <env words…> -- <command…>: start in the background, log to $PLATFORM_WORK/<name>.log.

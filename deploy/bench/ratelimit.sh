@@ -8,18 +8,20 @@
 #
 #   deploy/bench/ratelimit.sh                 # REDIS_URL or redis://127.0.0.1:6379
 #   BENCH_CONCURRENCY=64 BENCH_SECS=15 deploy/bench/ratelimit.sh
+#   BENCH_SMOKE=1 deploy/bench/ratelimit.sh   # smoke run: debug build, 1 s per mode, 100 subjects
 #
 # If no Redis answers at REDIS_URL, a private redis-server (no persistence) is started
 # on a free port for the run (installed from Debian's redis-server package if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source deploy/bench/common.sh
 
-CONCURRENCY="${BENCH_CONCURRENCY:-32}"
-SECS="${BENCH_SECS:-10}"
-SUBJECTS="${BENCH_SUBJECTS:-10000}"
+CONCURRENCY=$(bench_param BENCH_CONCURRENCY 32 4)
+SECS=$(bench_param BENCH_SECS 10 1)
+SUBJECTS=$(bench_param BENCH_SUBJECTS 10000 100)
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 
-command -v redis-cli >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+command -v redis-cli >/dev/null || deploy/local/apt-install.sh redis-server >/dev/null
 
 private_pid=""
 cleanup() { [ -n "$private_pid" ] && kill "$private_pid" 2>/dev/null || true; }
@@ -33,7 +35,7 @@ if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
   echo "no Redis at the given URL: started a private one at $REDIS_URL"
 fi
 
-cargo build --release -p ratelimit-service --example bench --quiet
+bench_build -p ratelimit-service --example bench
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these cores); redis $(redis-cli -u "$REDIS_URL" info server | awk -F: '/^redis_version/{print $2}' | tr -d '\r')"
-RUST_LOG=warn "$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/bench" \
+RUST_LOG=warn "$BENCH_EXAMPLES/bench" \
   --concurrency "$CONCURRENCY" --secs "$SECS" --subjects "$SUBJECTS" --redis-url "$REDIS_URL"

@@ -195,17 +195,23 @@ async fn main() -> anyhow::Result<()> {
         let (mut con, script, s) = (con.clone(), script.clone(), subject(&a, w, i));
         let (p, pol, day) = (p.clone(), pol.clone(), day.clone());
         async move {
-            let reply: Vec<i64> = script
-                .key(format!("{p}:{{{s}}}:{}", pol.class))
-                .key(format!("{p}:{{{s}}}:usage:d:{day}"))
-                .key(format!("{p}:{{{s}}}:usage:m:{}", &day[..7]))
-                .arg(pol.interval_us())
-                .arg(pol.capacity())
-                .arg(1)
-                .arg(0)
-                .arg(0)
-                .arg(86_400)
-                .arg(86_400)
+            let args = gcra::Args {
+                interval_us: pol.interval_us(),
+                capacity: pol.capacity(),
+                hits: 1,
+                check_only: false,
+                shadow: false,
+                day_ttl_s: 86_400,
+                month_ttl_s: 86_400,
+                requests: 1,
+            };
+            let keys = [
+                format!("{p}:{{{s}}}:{}", pol.class),
+                format!("{p}:{{{s}}}:usage:d:{day}"),
+                format!("{p}:{{{s}}}:usage:m:{}", &day[..7]),
+            ];
+            let reply: Vec<i64> = args
+                .invocation(&script, [&keys[0], &keys[1], &keys[2]])
                 .invoke_async(&mut con)
                 .await
                 .unwrap_or_else(|e| panic!("lua: {e}"));

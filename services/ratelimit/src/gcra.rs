@@ -54,6 +54,45 @@ end
 return {allowed and 1 or 0, remaining, final_tat, retry_after, now}
 ";
 
+/// The script's arguments, in the order of its ARGV. The limiter and the
+/// benchmark's direct baseline both call the script through [`Args::invocation`],
+/// so they cannot drift apart from [`LUA`] or from each other.
+#[derive(Debug, Clone, Copy)]
+pub struct Args {
+    pub interval_us: u64,
+    pub capacity: u64,
+    pub hits: u64,
+    pub check_only: bool,
+    pub shadow: bool,
+    pub day_ttl_s: u64,
+    pub month_ttl_s: u64,
+    /// How many client requests the call covers (usage counting), at least 1.
+    pub requests: u32,
+}
+
+impl Args {
+    /// `script` with KEYS (bucket, usage of the day, usage of the month) and ARGV set.
+    pub fn invocation<'a>(
+        &self,
+        script: &'a redis::Script,
+        [bucket, day, month]: [&str; 3],
+    ) -> redis::ScriptInvocation<'a> {
+        let mut invocation = script.key(bucket);
+        invocation
+            .key(day)
+            .key(month)
+            .arg(self.interval_us)
+            .arg(self.capacity)
+            .arg(self.hits)
+            .arg(u8::from(self.check_only))
+            .arg(u8::from(self.shadow))
+            .arg(self.day_ttl_s)
+            .arg(self.month_ttl_s)
+            .arg(self.requests.max(1));
+        invocation
+    }
+}
+
 /// A decision in microseconds, as the script (or the fallback) computed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawDecision {

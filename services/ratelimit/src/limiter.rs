@@ -351,19 +351,18 @@ impl Limiter {
         let (day, month) = day_and_month(None);
         let (day_key, month_key) = self.usage_keys(req.subject, &day, &month);
         let mut con = self.redis.clone();
-        let reply: Vec<i64> = self
-            .script
-            .key(key)
-            .key(day_key)
-            .key(month_key)
-            .arg(policy.interval_us())
-            .arg(policy.capacity())
-            .arg(hits)
-            .arg(u8::from(req.check_only))
-            .arg(u8::from(policy.shadow))
-            .arg(self.day_ttl_s)
-            .arg(self.month_ttl_s)
-            .arg(req.requests.max(1))
+        let args = gcra::Args {
+            interval_us: policy.interval_us(),
+            capacity: policy.capacity(),
+            hits,
+            check_only: req.check_only,
+            shadow: policy.shadow,
+            day_ttl_s: self.day_ttl_s,
+            month_ttl_s: self.month_ttl_s,
+            requests: req.requests,
+        };
+        let reply: Vec<i64> = args
+            .invocation(&self.script, [key, &day_key, &month_key])
             .invoke_async(&mut con)
             .await?;
         RawDecision::from_reply(&reply).ok_or_else(|| {
