@@ -7,7 +7,7 @@ ENV_FILE := .local/env
 WITH_ENV = set -a; source $(ENV_FILE); set +a;
 
 .PHONY: help run test lint fmt build backing-services stop-backing-services tools \
-        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner clean-local
+        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner bench-smoke clean-local
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -15,9 +15,17 @@ help: ## List the targets
 run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
-test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis
-	$(CARGO) build --workspace --bins
-	@$(WITH_ENV) $(CARGO) nextest run --workspace --profile ci
+test: backing-services tools lint ## Lint, build, run every test against real PostgreSQL and Redis, and every benchmark once (smoke)
+	$(CARGO) build --workspace --bins --examples
+	$(CARGO) nextest run --workspace --profile ci --no-run
+	@# The benchmarks' smoke runs (free ports, databases and key prefixes of their own) run
+	@# beside the test suite; both must pass. The smoke log is printed only on failure.
+	@mkdir -p .local; $(WITH_ENV) \
+	  deploy/bench/smoke.sh >.local/bench-smoke.log 2>&1 & smoke=$$!; \
+	  $(WITH_ENV) $(CARGO) nextest run --workspace --profile ci; tests=$$?; \
+	  wait $$smoke; smoked=$$?; \
+	  if [ $$smoked -ne 0 ]; then cat .local/bench-smoke.log; else grep '^bench-smoke:' .local/bench-smoke.log; fi; \
+	  [ $$tests -eq 0 ] && [ $$smoked -eq 0 ]
 
 lint: ## rustfmt check and clippy with -D warnings
 	$(CARGO) fmt --all -- --check
@@ -49,6 +57,9 @@ bench-admin: backing-services ## Admin list latency at page 1 vs page 10,000 ove
 	@$(WITH_ENV) deploy/bench/admin.sh
 bench-partner: backing-services ## Ingest events/s vs raw COPY; list p50/p99 over many events
 	@$(WITH_ENV) deploy/bench/partner.sh
+
+bench-smoke: backing-services ## Every benchmark once in smoke mode (debug build, ~1 s of load, tiny data); fails if one cannot run
+	@$(WITH_ENV) deploy/bench/smoke.sh
 
 clean-local: stop-backing-services ## Remove .local/ (private databases, demo tokens)
 	rm -rf .local

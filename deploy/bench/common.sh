@@ -25,9 +25,16 @@ BENCH_TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
 BENCH_BIN="$BENCH_TARGET_DIR/$BENCH_PROFILE"
 BENCH_EXAMPLES="$BENCH_BIN/examples"
 
-# bench_build <cargo build arguments…>: in the profile of this run.
+# bench_build <cargo build arguments…>: in the profile of this run. A smoke run
+# builds exactly what `make test` built first (every binary and example of the
+# workspace), so inside `make test` it compiles nothing, and cargo's feature
+# unification cannot differ from that build's.
 bench_build() {
-  cargo build "${BENCH_CARGO_PROFILE[@]}" --quiet "$@"
+  if [ "$BENCH_SMOKE" = 1 ]; then
+    cargo build --quiet --workspace --bins --examples
+  else
+    cargo build "${BENCH_CARGO_PROFILE[@]}" --quiet "$@"
+  fi
 }
 
 # bench_param <variable> <full value> <smoke value>: the variable if set, else

@@ -10,27 +10,28 @@
 #
 #   deploy/bench/gateway.sh                      # DATABASE_URL / REDIS_URL or local defaults
 #   BENCH_SECS=15 BENCH_CONNECTIONS=128 deploy/bench/gateway.sh
+#   BENCH_SMOKE=1 deploy/bench/gateway.sh        # smoke run: debug build, 1 s warm-up + 1 s per run,
+#                                                # 8 connections; fails on any non-2xx answer
 #
-# The upstream is `bench-upstream` (a tiny actix server answering a 150-byte JSON
+# The upstream is the `bench-upstream` example (a tiny actix server answering a 150-byte JSON
 # body). The key used for (b) has tier `bench`, which this script configures in
 # ratelimit with a limit so high that no request is refused: every request still
 # makes a real decision in Redis. nginx gets as many worker processes as the
 # gateway has workers. Bounded: 4 × (2 s warm-up + BENCH_SECS) of load.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source deploy/bench/common.sh
 
-SECS="${BENCH_SECS:-10}"
-CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+SECS=$(bench_param BENCH_SECS 10 1)
+WARMUP=$(bench_param BENCH_WARMUP 2 1)
+CONNECTIONS=$(bench_param BENCH_CONNECTIONS 64 8)
 THREADS="${BENCH_THREADS:-2}"
 WORKERS="${BENCH_WORKERS:-2}"
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 
 need() { command -v "$1" >/dev/null 2>&1; }
-apt_install() {
-  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq >/dev/null; APT_UPDATED=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+apt_install() { deploy/local/apt-install.sh "$@" >/dev/null; }
 need wrk || apt_install wrk
 need nginx || [ -x /usr/sbin/nginx ] || apt_install nginx-light || apt_install nginx
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
@@ -39,9 +40,9 @@ need curl || apt_install curl
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not ready: $1" >&2; return 1; }
 
-cargo build --release --quiet -p gateway -p auth-service -p ratelimit-service \
-  --bin gateway --bin bench-upstream --bin auth-service --bin ratelimit-service
-BIN="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release"
+bench_build -p gateway -p auth-service -p ratelimit-service \
+  --bin gateway --example bench-upstream --bin auth-service --bin ratelimit-service
+BIN="$BENCH_BIN"
 
 WORK="$(mktemp -d)"
 PIDS=()
@@ -49,6 +50,9 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
+  if [ -n "${AUTH_DB:-}" ] && command -v psql >/dev/null 2>&1; then
+    psql "${DATABASE_URL%/*}/postgres" -q -c "DROP DATABASE IF EXISTS ${AUTH_DB##*/} WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 
@@ -58,7 +62,7 @@ SUFFIX="$(date +%s)_$$"
 AUTH_DB="${DATABASE_URL%/*}/gw_bench_auth_${SUFFIX}"
 OPERATOR="bench-operator-token"
 
-"$BIN/bench-upstream" "127.0.0.1:$UP" 1 >"$WORK/upstream.log" 2>&1 & PIDS+=($!); UP_PID=$!
+"$BENCH_EXAMPLES/bench-upstream" "127.0.0.1:$UP" 1 >"$WORK/upstream.log" 2>&1 & PIDS+=($!); UP_PID=$!
 
 AUTH__HTTP_LISTEN="127.0.0.1:$AUTH_HTTP" AUTH__GRPC_LISTEN="127.0.0.1:$AUTH_GRPC" \
 AUTH__DATABASE_URL="$AUTH_DB" AUTH__REDIS_URL="$REDIS_URL" AUTH__OPERATOR_TOKEN="$OPERATOR" \
@@ -153,7 +157,7 @@ run() {
   local name=$1 url=$2; shift 2
   local hdr=(-H 'Host: admin.localhost')
   for h in "$@"; do hdr+=(-H "$h"); done
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "${hdr[@]}" "$url" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${hdr[@]}" "$url" >/dev/null
   local workers procs=() before=() i out
   workers=$(pgrep -P "$NGINX_PID" | tr '\n' ' ')
   procs=("$GW_PID" "$workers" "$UP_PID" "$AUTH_PID $RL_PID")
@@ -176,7 +180,10 @@ print(r.stdout); print("wrk-cpu-seconds", u.ru_utime + u.ru_stime)' \
   } | awk '$2 > 0 {printf "%.1f ", $1 / $2} END {print ""}' >"$WORK/cpu.$name"
   local non2xx
   non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
-  [ -z "$non2xx" ] || echo "warning: $non2xx non-2xx responses for $url" >&2
+  if [ -n "$non2xx" ]; then
+    echo "warning: $non2xx non-2xx responses for $url" >&2
+    echo "$name: $non2xx non-2xx" >>"$WORK/failures"
+  fi
   local rps p99
   rps=$(echo "$out" | awk '/^Requests\/sec/{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
@@ -206,5 +213,8 @@ for r in a b c d; do
   read -r g n u x w <"$WORK/cpu.$r"
   printf '  %-4s %9s %9s %9s %16s %9s\n' "($r)" "$g" "$n" "$u" "$x" "$w"
 done
+if [ "$BENCH_SMOKE" = 1 ] && [ -s "$WORK/failures" ]; then
+  echo "smoke run failed: $(tr '\n' ';' <"$WORK/failures")"; exit 1
+fi
 echo "gateway metrics (rate-limit decisions and cache):"
 curl -fsS "http://127.0.0.1:$GW_INT/metrics" | grep -E '^gateway_(auth_cache_total|ratelimit_failures_total|ratelimit_refused_total|ratelimit_calls_total|ratelimit_batched_requests_total|ratelimit_leased_tokens_total|ratelimit_lease_requests_total)' | sed 's/^/  /'

@@ -26,6 +26,7 @@ pub mod codes {
     pub const INSUFFICIENT_CREDITS: &str = "insufficient_credits";
     pub const CAPACITY_EXCEEDED: &str = "capacity_exceeded";
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";
     pub const UPSTREAM_TIMEOUT: &str = "upstream_timeout";

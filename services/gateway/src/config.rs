@@ -57,7 +57,13 @@ pub struct Config {
     /// Idle keep-alive connections kept per upstream and worker (more are opened
     /// under load; the surplus is closed when its response ends).
     pub upstream_pool_size: usize,
+    /// Connections (idle and busy) per upstream and worker; a request that
+    /// finds all busy waits up to the connect timeout for one, then gets 503.
+    pub upstream_max_connections: usize,
     pub upstream_connect_timeout_ms: u64,
+    /// Longest wait for the client's next request-body bytes while they are
+    /// streamed upstream → 408 beyond (a slow client is not the upstream's 504).
+    pub upstream_body_timeout_ms: u64,
     /// Idle time after which a pooled upstream connection is closed (below the
     /// upstreams' own keep-alive, 5 s for actix, so the gateway closes first).
     pub upstream_keep_alive_secs: u64,
@@ -196,7 +202,9 @@ impl Default for Config {
             max_connection_rate: 256,
             max_connections: 25_000,
             upstream_pool_size: 512,
+            upstream_max_connections: 1_024,
             upstream_connect_timeout_ms: 1_000,
+            upstream_body_timeout_ms: 30_000,
             upstream_keep_alive_secs: 4,
             trusted_proxies: Vec::new(),
             auth_cache_max_entries: 100_000,

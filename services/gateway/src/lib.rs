@@ -8,7 +8,7 @@
 //! - [`authn`]: bearer keys → principal + internal JWT (cached, revocable).
 //! - [`ratelimit`]: ShouldRateLimit and the rate-limit headers.
 //! - [`proxy`]: the streaming reverse proxy handler.
-//! - [`upstream`]: pooled HTTP/1.1 connections to the upstreams.
+//! - the upstream client (pooled HTTP/1.1 connections) is the `http1-client` crate.
 //! - [`internal`]: health, readiness and metrics endpoints.
 //! - [`metrics`], [`trace`].
 
@@ -20,7 +20,6 @@ pub mod proxy;
 pub mod ratelimit;
 pub mod route_table;
 pub mod trace;
-pub mod upstream;
 
 use crate::{
     authn::AuthCache,
@@ -118,20 +117,20 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
-        let pool = config.upstream_pool_size;
-        let upstream_connect = Duration::from_millis(config.upstream_connect_timeout_ms);
-        let upstream_keep_alive = Duration::from_secs(config.upstream_keep_alive_secs);
+        let upstream_settings = http1_client::Settings {
+            max_idle: config.upstream_pool_size,
+            max_connections: config.upstream_max_connections,
+            connect_timeout: Duration::from_millis(config.upstream_connect_timeout_ms),
+            keep_alive: Duration::from_secs(config.upstream_keep_alive_secs),
+            body_timeout: Duration::from_millis(config.upstream_body_timeout_ms),
+        };
         let (auth_ep, rl_ep) = (auth_endpoint.clone(), ratelimit_endpoint.clone());
         let (fail_policy, coalesce) = (config.ratelimit_fail_policy, config.ratelimit_coalesce);
         let lease_max = config.ratelimit_lease_max;
         let worker_metrics = Arc::clone(&metrics);
         let server = HttpServer::new(move || {
             let worker = Worker {
-                upstreams: upstream::UpstreamClient::new(
-                    pool,
-                    upstream_connect,
-                    upstream_keep_alive,
-                ),
+                upstreams: http1_client::Client::new(upstream_settings.clone()),
                 auth: rpc::auth::auth_client::AuthClient::new(auth_ep.connect_lazy()),
                 limiter: ratelimit::Limiter::new(
                     rpc::ratelimit::rate_limit_client::RateLimitClient::new(rl_ep.connect_lazy()),

@@ -13,9 +13,8 @@ use crate::{
     config::AuthMode,
     metrics::{Metrics, UpstreamError},
     ratelimit::{Decision, Limiter, Verdict},
-    route_table::{Lookup, Route, RouteTable, has_dot_segments},
+    route_table::{Lookup, Route, RouteTable, normalize_path},
     trace,
-    upstream::{RequestBody, RequestHead, SendError, UpstreamClient},
 };
 use actix_http::body::SizedStream;
 use actix_web::{
@@ -30,6 +29,7 @@ use actix_web::{
 use bytes::Bytes;
 use error_envelope::{ApiError, Dialect, RequestId, codes};
 use futures_util::Stream;
+use http1_client::{Client as UpstreamClient, RequestBody, RequestHead, SendError};
 use rpc::auth::auth_client::AuthClient;
 use std::{
     cell::Cell,
@@ -93,16 +93,28 @@ pub async fn handle(
         tracing::Span::none()
     };
     let host = host_of(&req);
-    let (route, dialect) = match shared.table.lookup(host, req.uri().path()) {
+    // Routed (and forwarded) on the normalised path; a refused one routes on the raw path
+    // for its error's dialect, then is answered 400.
+    let path = normalize_path(req.uri().path());
+    let (route, dialect) = match shared
+        .table
+        .lookup(host, path.as_deref().unwrap_or(req.uri().path()))
+    {
         Lookup::Route(r) => (Some(Arc::clone(r)), r.dialect),
         Lookup::UnknownPath(d) => (None, d),
         Lookup::UnknownHost => (None, Dialect::Admin),
     };
     let mut decision = None;
     let result = match &route {
+        Some(_) if let Err(reason) = &path => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_REQUEST,
+            *reason,
+        )),
         Some(route) => {
             forward(
                 &req,
+                path.as_deref().unwrap_or(req.uri().path()),
                 payload,
                 &shared,
                 &worker,
@@ -151,8 +163,13 @@ pub async fn handle(
     res
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request, its normalised path, the per-worker and shared state, and the decision it reports back"
+)]
 async fn forward(
     req: &HttpRequest,
+    path: &str,
     payload: web::Payload,
     shared: &Shared,
     worker: &Worker,
@@ -177,26 +194,16 @@ async fn forward(
             ),
         ));
     }
-    if has_dot_segments(req.uri().path()) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_REQUEST,
-            "the path must not contain dot segments or encoded slashes",
-        ));
-    }
     let content_length = match req.headers().get(header::CONTENT_LENGTH) {
         None => None,
         Some(v) => Some(
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        codes::INVALID_REQUEST,
-                        "invalid Content-Length",
-                    )
-                })?,
+            http1_client::parse_content_length(v.as_bytes().trim_ascii()).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    codes::INVALID_REQUEST,
+                    "invalid Content-Length",
+                )
+            })?,
         ),
     };
     if content_length.is_some_and(|n| n > route.body_limit) {
@@ -240,10 +247,20 @@ async fn forward(
         .headers()
         .get(&TRACEPARENT)
         .and_then(|v| v.to_str().ok());
+    // The normalised path with the query as it came.
+    let normalized_target;
+    let target = match req.uri().query() {
+        _ if path == req.uri().path() => req.uri().path_and_query().map_or("/", |p| p.as_str()),
+        Some(query) => {
+            normalized_target = format!("{path}?{query}");
+            &normalized_target
+        }
+        None => path,
+    };
     let mut head = RequestHead::new(
         req.method().as_str(),
         &route.upstream.base_path,
-        req.uri().path_and_query().map_or("/", |p| p.as_str()),
+        target,
         &route.upstream.authority,
     );
     copy_headers(req.headers(), &mut head);
@@ -304,12 +321,16 @@ async fn forward(
     let no_body = *req.method() == Method::HEAD
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let mut res = if no_body {
+    let mut res = if *req.method() == Method::HEAD {
         // HEAD keeps the upstream's Content-Length with no body after it.
         HttpResponse::build(status).body(SizedStream::new(
             upstream.content_length.unwrap_or(0),
             futures_util::stream::empty::<Result<Bytes, PayloadError>>(),
         ))
+    } else if no_body {
+        // 204/304: no body, whatever length the upstream announced (a 304 keeps its
+        // Content-Length header below, which describes the representation).
+        HttpResponse::build(status).finish()
     } else if let Some(whole) = upstream.body.complete() {
         HttpResponse::build(status).body(whole)
     } else {
@@ -320,7 +341,8 @@ async fn forward(
     headers.reserve(upstream.headers.len() + 6);
     for (name, value) in upstream.headers {
         let n = name.as_str();
-        if is_hop_by_hop(n) || name == header::CONTENT_LENGTH || name == X_REQUEST_ID {
+        let length_of_body = name == header::CONTENT_LENGTH && status != StatusCode::NOT_MODIFIED;
+        if is_hop_by_hop(n) || length_of_body || name == X_REQUEST_ID {
             continue;
         }
         headers.append(name, value);
@@ -340,7 +362,7 @@ fn upstream_error(metrics: &Metrics, route: &Route, e: SendError) -> ApiError {
             )
             .with_log_detail(detail)
         }
-        SendError::Connect(_) => {
+        SendError::Connect(_) | SendError::AtCapacity(_) => {
             metrics.upstream_error(route.index, UpstreamError::Unavailable);
             ApiError::service_unavailable(
                 codes::UPSTREAM_UNAVAILABLE,
@@ -348,6 +370,19 @@ fn upstream_error(metrics: &Metrics, route: &Route, e: SendError) -> ApiError {
             )
             .with_log_detail(detail)
         }
+        // The client's fault, not the upstream's: no upstream error counted.
+        SendError::RequestBodyTimeout => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            codes::REQUEST_TIMEOUT,
+            "the request body was not received in time",
+        )
+        .with_log_detail(detail),
+        SendError::InvalidRequest(reason) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_REQUEST,
+            format!("the request cannot be forwarded: {reason}"),
+        )
+        .with_log_detail(detail),
         _ => {
             metrics.upstream_error(route.index, UpstreamError::BadGateway);
             ApiError::new(

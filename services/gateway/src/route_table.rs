@@ -7,12 +7,10 @@
 //! wins, where a path ending in `/` matches its subtree and any other path only
 //! itself.
 
-use crate::{
-    config::{AuthMode, Config, RouteConfig},
-    upstream::UpstreamUrl,
-};
+use crate::config::{AuthMode, Config, RouteConfig};
 use actix_web::http::Method;
 use error_envelope::Dialect;
+use http1_client::UpstreamUrl;
 use std::{borrow::Cow, collections::HashMap, sync::Arc, time::Duration};
 
 /// One resolved route.
@@ -194,16 +192,79 @@ pub fn normalize_host(raw: &str) -> Cow<'_, str> {
     Cow::Owned(host.trim_end_matches('.').to_ascii_lowercase())
 }
 
-/// True when a path has `.`/`..` segments (also percent-encoded): refused so an
-/// upstream never resolves a path outside the prefix the route granted.
-pub fn has_dot_segments(path: &str) -> bool {
-    if !path.bytes().any(|b| b == b'.' || b == b'%') {
-        return false;
+/// The path the gateway routes on and forwards, normalised once (RFC 3986
+/// §6.2.2): percent-encoded unreserved characters decoded (`%67` → `g`), other
+/// percent-encodings kept with uppercase hex, duplicate slashes collapsed, and
+/// `.`/`..` segments resolved (never above the root). Upstreams match the
+/// decoded path, so routing on the raw one would let `/api/v1/images/%67enerations`
+/// be charged as a cheaper route class than the generation it reaches.
+///
+/// Refused: an encoded slash or backslash (`%2F`, `%5C`, which upstreams may
+/// decode into a separator after routing), an encoded NUL, a malformed `%`
+/// escape, and a path that does not start with `/`.
+pub fn normalize_path(raw: &str) -> Result<Cow<'_, str>, &'static str> {
+    let bytes = raw.as_bytes();
+    if bytes.first() != Some(&b'/') {
+        return Err("the path must start with /");
     }
-    path.split('/').any(|seg| {
-        let lower = seg.to_ascii_lowercase().replace("%2e", ".");
-        lower == "." || lower == ".."
-    }) || path.to_ascii_lowercase().contains("%2f")
+    // Fast path: nothing to decode, no empty or dot segment.
+    let plain = !bytes.contains(&b'%')
+        && !raw.contains("//")
+        && !raw.split('/').any(|seg| seg == "." || seg == "..");
+    if plain {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut decoded = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b != b'%' {
+            decoded.push(b as char);
+            i += 1;
+            continue;
+        }
+        let (Some(hi), Some(lo)) = (
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) else {
+            return Err("the path has a malformed percent-encoding");
+        };
+        let c = (hi * 16 + lo) as u8;
+        match c {
+            b'/' | b'\\' => return Err("the path must not contain encoded slashes"),
+            0 => return Err("the path must not contain an encoded NUL"),
+            c if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') => {
+                decoded.push(c as char);
+            }
+            c => {
+                decoded.push('%');
+                decoded.push_str(&format!("{c:02X}"));
+            }
+        }
+        i += 3;
+    }
+    // Segments, with empty ones (duplicate slashes) dropped and dots resolved.
+    let mut segments: Vec<&str> = Vec::new();
+    let trailing = decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            seg => segments.push(seg),
+        }
+    }
+    let mut out = String::with_capacity(decoded.len());
+    for seg in &segments {
+        out.push('/');
+        out.push_str(seg);
+    }
+    if trailing || segments.is_empty() {
+        out.push('/');
+    }
+    Ok(Cow::Owned(out))
 }
 
 #[cfg(test)]
@@ -279,11 +340,61 @@ mod tests {
     }
 
     #[test]
-    fn dot_segments_are_detected() {
-        assert!(has_dot_segments("/api/v1/../admin"));
-        assert!(has_dot_segments("/api/v1/%2E%2e/admin"));
-        assert!(has_dot_segments("/api/v1/a%2fb"));
-        assert!(!has_dot_segments("/api/v1/files/a.b..c"));
+    fn paths_are_normalised_before_routing() {
+        let n = |p| normalize_path(p).map(Cow::into_owned);
+        // Already normal: borrowed as is.
+        assert!(matches!(
+            normalize_path("/api/v1/jobs"),
+            Ok(Cow::Borrowed(_))
+        ));
+        assert!(matches!(
+            normalize_path("/api/v1/files/a.b..c"),
+            Ok(Cow::Borrowed(_))
+        ));
+        assert_eq!(
+            n("/api/v1/images/%67enerations").unwrap(),
+            "/api/v1/images/generations"
+        );
+        assert_eq!(
+            n("/api/v1/images/%67%65nerations").unwrap(),
+            "/api/v1/images/generations"
+        );
+        assert_eq!(
+            n("/api//v1///images/generations").unwrap(),
+            "/api/v1/images/generations"
+        );
+        assert_eq!(
+            n("/api/v1/x/../images/./generations").unwrap(),
+            "/api/v1/images/generations"
+        );
+        assert_eq!(
+            n("/api/v1/x/%2E%2e/images/generations").unwrap(),
+            "/api/v1/images/generations"
+        );
+        assert_eq!(n("/api/v1/../../../etc").unwrap(), "/etc");
+        assert_eq!(n("/api/v1/customers/").unwrap(), "/api/v1/customers/");
+        assert_eq!(n("/api/v1/customers/.").unwrap(), "/api/v1/customers/");
+        assert_eq!(n("/..").unwrap(), "/");
+        // Reserved characters stay encoded (uppercase hex); unreserved ones are decoded.
+        assert_eq!(n("/a%3fb%20c%7e").unwrap(), "/a%3Fb%20c~");
+        assert_eq!(n("/caf%C3%A9").unwrap(), "/caf%C3%A9");
+        for bad in [
+            "/api/v1/a%2fb",
+            "/a%5Cb",
+            "/a%00",
+            "/a%zz",
+            "/a%2",
+            "api/v1",
+        ] {
+            assert!(normalize_path(bad).is_err(), "{bad}");
+        }
+        // The encoded route reaches the generation route class.
+        let t = table();
+        let path = n("/api/v1/images/%67enerations").unwrap();
+        let Lookup::Route(r) = t.lookup("gen.localhost", &path) else {
+            panic!()
+        };
+        assert_eq!(&**r.class(&Method::POST), "generate");
     }
 
     #[test]

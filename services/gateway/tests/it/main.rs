@@ -13,4 +13,5 @@ mod limits;
 mod proxying;
 mod revocation;
 mod routing;
+mod smuggling;
 mod support;
