@@ -248,6 +248,41 @@ async fn a_slow_client_is_disconnected() {
     );
 }
 
+/// A client that stops sending its body is answered 408 after the upload
+/// timeout — not a 504 blamed on the upstream, however long the route's timeout.
+#[tokio::test]
+async fn a_client_that_stops_sending_its_body_gets_408_not_504() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let p = Platform::start().await;
+    let mut config = p.config();
+    config.upstream_body_timeout_ms = 300;
+    let gw = Gateway::start(config).await;
+    let admin = p.mint("admin", &["customers:read"], "starter").await;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", gw.port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/customers HTTP/1.1\r\nHost: admin.localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"partial\":",
+        admin.key
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("an answer before the route's 30 s timeout")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("request_timeout"), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let metrics = gw.metrics().await;
+    assert!(
+        !metrics.contains("kind=\"timeout\"} 1"),
+        "not counted as an upstream timeout: {metrics}"
+    );
+}
+
 /// Log lines of a failed request (the error and the access line) carry its request id.
 #[tokio::test]
 async fn log_lines_carry_the_request_id() {
