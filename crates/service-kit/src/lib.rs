@@ -16,6 +16,8 @@
 
 pub mod cli;
 pub mod config;
+#[cfg(feature = "db")]
+pub mod database;
 pub mod health;
 pub mod metrics;
 pub mod shutdown;

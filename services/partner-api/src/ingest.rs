@@ -170,13 +170,13 @@ impl Clock {
     pub fn new(
         received_at: OffsetDateTime,
         sent_at: Option<OffsetDateTime>,
-        future_tolerance_secs: i64,
+        future_tolerance_seconds: i64,
     ) -> Self {
         let skew = sent_at.map(|s| received_at - s).unwrap_or(Duration::ZERO);
         Self {
             received_at,
             skew,
-            future_tolerance: Duration::seconds(future_tolerance_secs),
+            future_tolerance: Duration::seconds(future_tolerance_seconds),
         }
     }
 
