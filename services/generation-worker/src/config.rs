@@ -1,0 +1,62 @@
+//! Configuration (`GENERATION_WORKER__FIELD` environment variables override
+//! the local-development defaults below).
+
+use generation_api::storage::StorageConfig;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The generation database (owned and migrated by generation-api).
+    pub database_url: String,
+    pub pool_size: usize,
+    /// Shared with generation-api: outputs written here are served by it.
+    pub storage: StorageConfig,
+    /// This worker's lease owner name (default: host-pid-random).
+    pub worker_id: Option<String>,
+    /// Jobs run at once by this worker.
+    pub concurrency: usize,
+    /// Polling fallback when no NOTIFY arrives.
+    pub poll_interval_ms: u64,
+    /// How long a claim is valid without a heartbeat.
+    pub lease_secs: u64,
+    pub heartbeat_interval_ms: u64,
+    pub reaper_interval_ms: u64,
+    /// Between two polls of a provider.
+    pub provider_poll_interval_ms: u64,
+    /// Consecutive transient provider errors before the attempt is retried later.
+    pub provider_error_budget: u32,
+    pub ffmpeg: String,
+    pub replicate: crate::replicate::ReplicateConfig,
+    /// Webhook deliveries in flight at once.
+    pub webhook_concurrency: usize,
+    pub webhook_timeout_ms: u64,
+    /// Deliver to loopback/private addresses too (local development and tests only).
+    pub webhook_allow_private: bool,
+    /// Exit after this many jobs (0 = never; benchmarks and tests).
+    pub max_jobs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "postgres://postgres@127.0.0.1:5432/platform_generation".into(),
+            pool_size: 8,
+            storage: StorageConfig::default(),
+            worker_id: None,
+            concurrency: 2,
+            poll_interval_ms: 1000,
+            lease_secs: 15,
+            heartbeat_interval_ms: 3000,
+            reaper_interval_ms: 2000,
+            provider_poll_interval_ms: 100,
+            provider_error_budget: 5,
+            ffmpeg: "ffmpeg".into(),
+            replicate: crate::replicate::ReplicateConfig::default(),
+            webhook_concurrency: 4,
+            webhook_timeout_ms: 5000,
+            webhook_allow_private: false,
+            max_jobs: 0,
+        }
+    }
+}
