@@ -12,7 +12,7 @@ WITH_ENV = set -a; source $(ENV_FILE); set +a;
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
+run: backing-services tools ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
 test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis
@@ -35,9 +35,10 @@ backing-services: ## Make PostgreSQL and Redis available (existing ones, else pr
 stop-backing-services: ## Stop the private PostgreSQL/Redis under .local/ (if any)
 	@deploy/local/stop-backing-services.sh
 
-tools: ## Install what the tests need when missing: cargo-nextest, redis-server (outage tests start private ones)
+tools: ## Install what the tests need when missing: cargo-nextest, redis-server (outage tests start private ones), ffmpeg (generation's local provider, ffprobe in tests)
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
 	@command -v redis-server >/dev/null || deploy/local/apt-install.sh redis-server
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || deploy/local/apt-install.sh ffmpeg
 
 bench-auth: backing-services ## Authenticate calls/s and p50/p99, cached and uncached
 	@$(WITH_ENV) deploy/bench/auth.sh

@@ -432,7 +432,9 @@ impl Queue {
 
     /// The delay before attempt `attempt + 1`: base × 2^(attempt-1), capped.
     pub fn backoff(&self, attempt: i32) -> Duration {
-        let exp = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
+        let exp = u32::try_from(attempt.saturating_sub(1))
+            .unwrap_or(0)
+            .min(20);
         self.config
             .base_backoff
             .saturating_mul(1u32 << exp)
@@ -468,7 +470,11 @@ impl Queue {
     }
 
     /// Cancels a queued entry at once, or flags a processing one for its worker.
-    pub async fn cancel(&self, conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Cancel> {
+    pub async fn cancel(
+        &self,
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+    ) -> diesel::QueryResult<Cancel> {
         let row: Option<StatusRow> = diesel::sql_query(&self.sql.cancel)
             .bind::<SqlUuid, _>(id)
             .get_result(conn)

@@ -11,8 +11,7 @@ use jobs::{Beat, Cancel, Outcome, Queue, QueueConfig, Reaped, ReapedFailure, Ret
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const MIGRATIONS: diesel_migrations::EmbeddedMigrations =
-    db::embed_migrations!("tests/migrations");
+const MIGRATIONS: diesel_migrations::EmbeddedMigrations = db::embed_migrations!("tests/migrations");
 
 async fn setup() -> (String, AsyncPgConnection) {
     let url = testkit::fresh_db("jobs", MIGRATIONS).await;
@@ -31,13 +30,11 @@ async fn insert(conn: &mut AsyncPgConnection, n: usize, extra: &str) -> Vec<Uuid
     let mut ids = Vec::new();
     for _ in 0..n {
         let id = Uuid::now_v7();
-        diesel::sql_query(format!(
-            "INSERT INTO test_jobs (id) VALUES ($1); {extra}"
-        ))
-        .bind::<SqlUuid, _>(id)
-        .execute(conn)
-        .await
-        .unwrap();
+        diesel::sql_query(format!("INSERT INTO test_jobs (id) VALUES ($1); {extra}"))
+            .bind::<SqlUuid, _>(id)
+            .execute(conn)
+            .await
+            .unwrap();
         ids.push(id);
     }
     ids
@@ -96,12 +93,18 @@ async fn concurrent_claimers_run_every_entry_exactly_once() {
                     break done;
                 }
                 for c in claimed {
-                    diesel::sql_query("UPDATE test_jobs SET completions = completions + 1 WHERE id = $1")
-                        .bind::<SqlUuid, _>(c.lease.id)
-                        .execute(&mut conn)
-                        .await
-                        .unwrap();
-                    assert!(q.finish(&mut conn, &c.lease, Outcome::Succeeded).await.unwrap());
+                    diesel::sql_query(
+                        "UPDATE test_jobs SET completions = completions + 1 WHERE id = $1",
+                    )
+                    .bind::<SqlUuid, _>(c.lease.id)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                    assert!(
+                        q.finish(&mut conn, &c.lease, Outcome::Succeeded)
+                            .await
+                            .unwrap()
+                    );
                     done += 1;
                 }
             }
@@ -113,7 +116,11 @@ async fn concurrent_claimers_run_every_entry_exactly_once() {
     }
     assert_eq!(total, 60);
     assert_eq!(
-        count(&mut conn, "SELECT count(*) AS n FROM test_jobs WHERE status = 'succeeded' AND completions = 1").await,
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM test_jobs WHERE status = 'succeeded' AND completions = 1"
+        )
+        .await,
         60
     );
 }
@@ -127,15 +134,39 @@ async fn a_reaped_lease_can_no_longer_finish() {
     assert_eq!(first.lease.attempt, 1);
     tokio::time::sleep(Duration::from_millis(400)).await;
     let reaped = q.reap(&mut conn, 10, &*no_hook()).await.unwrap();
-    assert_eq!(reaped, Reaped { requeued: 1, failed: 0 });
+    assert_eq!(
+        reaped,
+        Reaped {
+            requeued: 1,
+            failed: 0
+        }
+    );
     let second = q.claim(&mut conn, "healthy", 1).await.unwrap().remove(0);
     assert_eq!(second.lease.attempt, 2);
-    assert_eq!(q.heartbeat(&mut conn, &first.lease).await.unwrap(), Beat::Lost);
-    assert!(!q.finish(&mut conn, &first.lease, Outcome::Succeeded).await.unwrap());
-    assert_eq!(q.heartbeat(&mut conn, &second.lease).await.unwrap(), Beat::Alive);
-    assert!(q.finish(&mut conn, &second.lease, Outcome::Succeeded).await.unwrap());
+    assert_eq!(
+        q.heartbeat(&mut conn, &first.lease).await.unwrap(),
+        Beat::Lost
+    );
+    assert!(
+        !q.finish(&mut conn, &first.lease, Outcome::Succeeded)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        q.heartbeat(&mut conn, &second.lease).await.unwrap(),
+        Beat::Alive
+    );
+    assert!(
+        q.finish(&mut conn, &second.lease, Outcome::Succeeded)
+            .await
+            .unwrap()
+    );
     assert_eq!(row(&mut conn, id).await.status, "succeeded");
-    assert!(!q.finish(&mut conn, &second.lease, Outcome::Succeeded).await.unwrap());
+    assert!(
+        !q.finish(&mut conn, &second.lease, Outcome::Succeeded)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -147,11 +178,13 @@ async fn the_reaper_fails_exhausted_and_late_entries_through_the_hook() {
         .await
         .unwrap();
     let late = insert(&mut conn, 1, "").await[0];
-    diesel::sql_query("UPDATE test_jobs SET deadline_at = now() - interval '1 second' WHERE id = $1")
-        .bind::<SqlUuid, _>(late)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    diesel::sql_query(
+        "UPDATE test_jobs SET deadline_at = now() - interval '1 second' WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(late)
+    .execute(&mut conn)
+    .await
+    .unwrap();
     let q = queue(Duration::from_millis(100));
     // An entry past its deadline is never claimed; the reaper fails it.
     let claimed = q.claim(&mut conn, "w", 10).await.unwrap();
@@ -170,19 +203,36 @@ async fn the_reaper_fails_exhausted_and_late_entries_through_the_hook() {
         .boxed()
     });
     let reaped = q.reap(&mut conn, 10, &*hook).await.unwrap();
-    assert_eq!(reaped, Reaped { requeued: 0, failed: 2 });
+    assert_eq!(
+        reaped,
+        Reaped {
+            requeued: 0,
+            failed: 2
+        }
+    );
     let r = row(&mut conn, exhausted).await;
-    assert_eq!((r.status.as_str(), r.error_code.as_deref()), ("failed", Some("attempts_exhausted")));
+    assert_eq!(
+        (r.status.as_str(), r.error_code.as_deref()),
+        ("failed", Some("attempts_exhausted"))
+    );
     let r = row(&mut conn, late).await;
-    assert_eq!((r.status.as_str(), r.error_code.as_deref()), ("failed", Some("deadline_exceeded")));
-    assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM hook_calls").await, 2);
+    assert_eq!(
+        (r.status.as_str(), r.error_code.as_deref()),
+        ("failed", Some("deadline_exceeded"))
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM hook_calls").await,
+        2
+    );
     // A failing hook rolls the whole pass back.
     let again = insert(&mut conn, 1, "").await[0];
-    diesel::sql_query("UPDATE test_jobs SET deadline_at = now() - interval '1 second' WHERE id = $1")
-        .bind::<SqlUuid, _>(again)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    diesel::sql_query(
+        "UPDATE test_jobs SET deadline_at = now() - interval '1 second' WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(again)
+    .execute(&mut conn)
+    .await
+    .unwrap();
     let failing: Box<jobs::FailHook<'static>> =
         Box::new(|_, _| async { Err(diesel::result::Error::RollbackTransaction) }.boxed());
     assert!(q.reap(&mut conn, 10, &*failing).await.is_err());
@@ -204,21 +254,33 @@ async fn retries_back_off_and_then_fail() {
     assert_eq!(q.backoff(3), Duration::from_millis(1200));
     let c = q.claim(&mut conn, "w", 1).await.unwrap().remove(0);
     assert_eq!(
-        q.retry(&mut conn, &c.lease, "provider_error", "boom").await.unwrap(),
+        q.retry(&mut conn, &c.lease, "provider_error", "boom")
+            .await
+            .unwrap(),
         Retried::Requeued
     );
-    assert!(q.claim(&mut conn, "w", 1).await.unwrap().is_empty(), "not due before the backoff");
+    assert!(
+        q.claim(&mut conn, "w", 1).await.unwrap().is_empty(),
+        "not due before the backoff"
+    );
     tokio::time::sleep(Duration::from_millis(450)).await;
     let c = q.claim(&mut conn, "w", 1).await.unwrap().remove(0);
     assert_eq!(c.lease.attempt, 2);
     assert_eq!(
-        q.retry(&mut conn, &c.lease, "provider_error", "boom").await.unwrap(),
+        q.retry(&mut conn, &c.lease, "provider_error", "boom")
+            .await
+            .unwrap(),
         Retried::Failed
     );
     let r = row(&mut conn, id).await;
-    assert_eq!((r.status.as_str(), r.error_code.as_deref()), ("failed", Some("provider_error")));
     assert_eq!(
-        q.retry(&mut conn, &c.lease, "provider_error", "boom").await.unwrap(),
+        (r.status.as_str(), r.error_code.as_deref()),
+        ("failed", Some("provider_error"))
+    );
+    assert_eq!(
+        q.retry(&mut conn, &c.lease, "provider_error", "boom")
+            .await
+            .unwrap(),
         Retried::Lost
     );
 }
@@ -232,10 +294,23 @@ async fn cancel_is_immediate_when_queued_and_requested_when_processing() {
     let other = if c.lease.id == ids[0] { ids[1] } else { ids[0] };
     assert_eq!(q.cancel(&mut conn, other).await.unwrap(), Cancel::Canceled);
     assert_eq!(row(&mut conn, other).await.status, "canceled");
-    assert_eq!(q.cancel(&mut conn, other).await.unwrap(), Cancel::NotCancelable);
-    assert_eq!(q.cancel(&mut conn, c.lease.id).await.unwrap(), Cancel::Requested);
-    assert_eq!(q.heartbeat(&mut conn, &c.lease).await.unwrap(), Beat::CancelRequested);
-    assert!(q.finish(&mut conn, &c.lease, Outcome::Canceled).await.unwrap());
+    assert_eq!(
+        q.cancel(&mut conn, other).await.unwrap(),
+        Cancel::NotCancelable
+    );
+    assert_eq!(
+        q.cancel(&mut conn, c.lease.id).await.unwrap(),
+        Cancel::Requested
+    );
+    assert_eq!(
+        q.heartbeat(&mut conn, &c.lease).await.unwrap(),
+        Beat::CancelRequested
+    );
+    assert!(
+        q.finish(&mut conn, &c.lease, Outcome::Canceled)
+            .await
+            .unwrap()
+    );
     assert_eq!(row(&mut conn, c.lease.id).await.status, "canceled");
 }
 
@@ -252,7 +327,10 @@ async fn notify_wakes_a_listener_before_its_poll_interval() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     q.notify(&mut conn).await.unwrap();
     let waited = waiter.await.unwrap();
-    assert!(waited < Duration::from_secs(10), "woken by NOTIFY, not the timeout: {waited:?}");
+    assert!(
+        waited < Duration::from_secs(10),
+        "woken by NOTIFY, not the timeout: {waited:?}"
+    );
 }
 
 #[test]

@@ -215,6 +215,7 @@ fn encode_video(
         .spawn()
         .map_err(|e| format!("cannot start {ffmpeg}: {e}"))?;
     let frames = seconds * FPS;
+    let caption = scene.caption_layer(w, h);
     let result = (|| {
         let mut stdin = child.stdin.take().ok_or("ffmpeg has no stdin")?;
         for i in 0..frames {

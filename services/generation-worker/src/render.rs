@@ -7,8 +7,8 @@
 //! from the request), so the same request gives the same bytes.
 
 use tiny_skia::{
-    Color, FillRule, GradientStop, LinearGradient, Paint, PathBuilder, Pixmap, Point, Rect,
-    SpreadMode, Transform,
+    Color, FillRule, GradientStop, LinearGradient, Paint, PathBuilder, Pixmap, PixmapPaint, Point,
+    Rect, SpreadMode, Transform,
 };
 
 /// A deterministic random stream (SplitMix64).
@@ -124,6 +124,25 @@ impl Scene {
 
     /// Draws the scene at time `t` seconds (shapes drift for videos).
     pub fn draw(&self, width: u32, height: u32, t: f32) -> Option<Pixmap> {
+        let caption = self.caption_layer(width, height);
+        self.draw_with(width, height, t, caption.as_ref())
+    }
+
+    /// The caption drawn once on a transparent layer (videos reuse it for every frame).
+    pub fn caption_layer(&self, width: u32, height: u32) -> Option<Pixmap> {
+        let mut layer = Pixmap::new(width, height)?;
+        draw_caption(&mut layer, &self.caption);
+        Some(layer)
+    }
+
+    /// [`Self::draw`] with a caption layer from [`Self::caption_layer`].
+    pub fn draw_with(
+        &self,
+        width: u32,
+        height: u32,
+        t: f32,
+        caption: Option<&Pixmap>,
+    ) -> Option<Pixmap> {
         let mut pixmap = Pixmap::new(width, height)?;
         let (w, h) = (width as f32, height as f32);
         let mut paint = Paint {
@@ -185,7 +204,16 @@ impl Scene {
                 pixmap.fill_path(&path, &p, FillRule::Winding, Transform::identity(), None);
             }
         }
-        draw_caption(&mut pixmap, &self.caption);
+        if let Some(layer) = caption {
+            pixmap.draw_pixmap(
+                0,
+                0,
+                layer.as_ref(),
+                &PixmapPaint::default(),
+                Transform::identity(),
+                None,
+            );
+        }
         Some(pixmap)
     }
 }
