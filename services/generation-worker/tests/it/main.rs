@@ -12,3 +12,4 @@ mod credits;
 mod flows;
 mod harness;
 mod kill;
+mod webhooks;
