@@ -72,6 +72,10 @@ impl Resp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let db_url = testkit::fresh_db("generation", MIGRATIONS).await;
         let storage_root = std::env::temp_dir().join(testkit::unique("gen-objects-"));
         let mut config = Config {
@@ -86,22 +90,21 @@ impl TestApp {
             ..Config::default()
         };
         config.storage.root = storage_root.to_string_lossy().into_owned();
+        tweak(&mut config);
         let signer = TestSigner::new();
         let app = Application::build_with(config, signer.verifier("generation-api"))
             .await
             .expect("build");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        let mut app = Self {
+        Self {
             base,
             db_url,
             storage_root,
             signer,
             client: testkit::http(),
             workers: Vec::new(),
-        };
-        app.base = app.base.clone();
-        app
+        }
     }
 
     /// The worker configuration matching this API (database, store).

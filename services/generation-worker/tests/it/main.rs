@@ -12,4 +12,5 @@ mod credits;
 mod flows;
 mod harness;
 mod kill;
+mod providers;
 mod webhooks;
