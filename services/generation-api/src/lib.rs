@@ -162,3 +162,35 @@ fn spawn_purge(pool: db::Pool, every: Duration) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_idempotency_migration_is_the_crates_schema() {
+        assert_eq!(
+            include_str!("../migrations/2026-12-02-000000_idempotency/up.sql"),
+            idempotency::SCHEMA_SQL
+        );
+    }
+
+    #[test]
+    fn the_jobs_tables_carry_every_queue_column() {
+        let migration = include_str!("../migrations/2026-12-02-000001_generation/up.sql");
+        for column in jobs::QUEUE_COLUMNS_SQL
+            .lines()
+            .filter_map(|l| l.strip_prefix("--   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+        {
+            for table in ["CREATE TABLE jobs (", "CREATE TABLE webhook_deliveries ("] {
+                let start = migration.find(table).unwrap_or_default();
+                let body =
+                    &migration[start..start + migration[start..].find(");").unwrap_or_default()];
+                assert!(
+                    body.contains(&format!("\n    {column} ")),
+                    "{table} lacks {column}"
+                );
+            }
+        }
+    }
+}

@@ -42,6 +42,14 @@ enum Command {
         #[arg(long)]
         workspace: uuid::Uuid,
     },
+    /// Print the workspace's webhook signing secret (`whsec_…`), creating it if needed.
+    WebhookSecret {
+        #[arg(long)]
+        workspace: uuid::Uuid,
+        /// The secret of test mode (`sume_test_` keys) instead of live.
+        #[arg(long)]
+        test: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -105,6 +113,19 @@ async fn main() -> anyhow::Result<()> {
                 } else {
                     "already applied"
                 }
+            );
+        }
+        Command::WebhookSecret { workspace, test } => {
+            let mode = if test {
+                credits::Mode::Test
+            } else {
+                credits::Mode::Live
+            };
+            let mut conn = operator().await?;
+            credits::ensure_workspace(&mut conn, workspace).await?;
+            println!(
+                "{}",
+                generation_api::webhooks::secret(&mut conn, workspace, mode).await?
             );
         }
         Command::Openapi => println!(

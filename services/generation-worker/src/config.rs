@@ -7,6 +7,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Config {
+    /// Liveness/readiness listener (`/healthz`, `/readyz`); empty = none.
+    pub health_listen: String,
     /// The generation database (owned and migrated by generation-api).
     pub database_url: String,
     pub pool_size: usize,
@@ -40,6 +42,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            health_listen: "127.0.0.1:8104".into(),
             database_url: "postgres://postgres@127.0.0.1:5432/platform_generation".into(),
             pool_size: 8,
             storage: StorageConfig::default(),

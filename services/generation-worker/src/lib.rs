@@ -56,6 +56,40 @@ pub fn context(config: Config) -> anyhow::Result<Arc<runner::Ctx>> {
     }))
 }
 
+/// `/healthz` (the process runs) and `/readyz` (the database answers) on `listen`.
+pub fn health_server(listen: &str, pool: db::Pool) -> anyhow::Result<actix_web::dev::Server> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    async fn ready(pool: web::Data<db::Pool>) -> HttpResponse {
+        use diesel_async::RunQueryDsl;
+        let ok = match pool.get().await {
+            Ok(mut c) => diesel::sql_query("SELECT 1").execute(&mut c).await.is_ok(),
+            Err(_) => false,
+        };
+        if ok {
+            HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))
+        } else {
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "status": "database unavailable" }))
+        }
+    }
+    let pool = web::Data::new(pool);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(pool.clone())
+            .route(
+                "/healthz",
+                web::get().to(|| async {
+                    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+                }),
+            )
+            .route("/readyz", web::get().to(ready))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(listen)?
+    .run())
+}
+
 /// Runs jobs, deliveries and the reaper until `shutdown` flips to true.
 pub async fn run(ctx: Arc<runner::Ctx>, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     tracing::info!(worker = %ctx.worker_id, "generation worker started");

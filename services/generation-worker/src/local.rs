@@ -223,7 +223,7 @@ fn encode_video(
                 return Err("canceled".to_owned());
             }
             let frame = scene
-                .draw(w, h, i as f32 / FPS as f32)
+                .draw_with(w, h, i as f32 / FPS as f32, caption.as_ref())
                 .ok_or("cannot draw a frame")?;
             // Every pixel is opaque (the background is), so premultiplied bytes are straight RGBA.
             stdin

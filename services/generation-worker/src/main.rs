@@ -14,6 +14,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run jobs (default).
+    #[command(alias = "serve")]
     Run,
 }
 
@@ -23,7 +24,19 @@ async fn main() -> anyhow::Result<()> {
     let _cli = Cli::parse();
     let config: Config = service_config::load("GENERATION_WORKER")?;
     let _guard = telemetry::init("generation-worker");
+    let health = if config.health_listen.is_empty() {
+        None
+    } else {
+        let pool = db::pool(&config.database_url, 1)?;
+        Some(generation_worker::health_server(
+            &config.health_listen,
+            pool,
+        )?)
+    };
     let ctx = generation_worker::context(config)?;
+    if let Some(server) = health {
+        tokio::spawn(server);
+    }
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let mut term =

@@ -29,6 +29,7 @@ async fn a_worker_killed_mid_job_loses_nothing_and_completes_nothing_twice() {
         .env("GENERATION_WORKER__DATABASE_URL", &config.database_url)
         .env("GENERATION_WORKER__STORAGE__ROOT", &config.storage.root)
         .env("GENERATION_WORKER__WORKER_ID", "doomed")
+        .env("GENERATION_WORKER__HEALTH_LISTEN", "")
         .env("GENERATION_WORKER__LEASE_SECS", "2")
         .env("GENERATION_WORKER__HEARTBEAT_INTERVAL_MS", "300")
         .env("GENERATION_WORKER__POLL_INTERVAL_MS", "200")
