@@ -18,7 +18,7 @@ use std::{
     sync::Arc,
     time::Duration,
 };
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 #[derive(QueryableByName)]
 struct DeliveryRow {
@@ -66,49 +66,15 @@ enum Attempt {
     Retry(String),
 }
 
-pub async fn run_deliveries(
-    ctx: Arc<Ctx>,
-    mut shutdown: watch::Receiver<bool>,
-) -> anyhow::Result<()> {
-    let permits = Arc::new(Semaphore::new(ctx.config.webhook_concurrency.max(1)));
-    let mut listener = ctx.deliveries.listen(&ctx.config.database_url).await.ok();
-    let poll = Duration::from_millis(ctx.config.poll_interval_ms);
-    loop {
-        if *shutdown.borrow() {
-            return Ok(());
+/// Delivers webhooks from the outbox until `shutdown` flips.
+pub async fn run_deliveries(ctx: Arc<Ctx>, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let (queue, concurrency) = (ctx.deliveries.clone(), ctx.config.webhook_concurrency);
+    crate::runner::work_queue(ctx, queue, concurrency, shutdown, |ctx, lease| async move {
+        if let Err(e) = deliver(&ctx, lease).await {
+            tracing::warn!(error = %e, "webhook delivery errored; the reaper will retry it");
         }
-        let permit = permits.clone().acquire_owned().await?;
-        let claimed = match ctx.pool.get().await {
-            Ok(mut c) => ctx
-                .deliveries
-                .claim(&mut c, &ctx.worker_id, 1)
-                .await
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
-        if let Some(d) = claimed.into_iter().next() {
-            let ctx = ctx.clone();
-            tokio::spawn(async move {
-                if let Err(e) = deliver(&ctx, d.lease).await {
-                    tracing::warn!(error = %e, "webhook delivery errored; the reaper will retry it");
-                }
-                drop(permit);
-            });
-            continue;
-        }
-        drop(permit);
-        let woke = match listener.as_mut() {
-            Some(l) => tokio::select! {
-                r = l.wait(poll) => r.is_ok(),
-                _ = shutdown.changed() => true,
-            },
-            None => false,
-        };
-        if !woke {
-            tokio::time::sleep(poll.min(Duration::from_millis(500))).await;
-            listener = ctx.deliveries.listen(&ctx.config.database_url).await.ok();
-        }
-    }
+    })
+    .await
 }
 
 async fn deliver(ctx: &Ctx, lease: Lease) -> anyhow::Result<()> {

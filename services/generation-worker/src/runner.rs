@@ -47,9 +47,36 @@ enum FinishError {
 
 /// Claims and runs jobs until `shutdown` flips; in-flight jobs then finish
 /// (or, if the process dies, are re-queued by another worker's reaper).
-pub async fn run_jobs(ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-    let permits = Arc::new(Semaphore::new(ctx.config.concurrency.max(1)));
-    let mut listener = ctx.jobs.listen(&ctx.config.database_url).await.ok();
+pub async fn run_jobs(ctx: Arc<Ctx>, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    let (queue, concurrency) = (ctx.jobs.clone(), ctx.config.concurrency);
+    work_queue(ctx, queue, concurrency, shutdown, |ctx, lease| async move {
+        let id = lease.id;
+        if let Err(e) = run_job(&ctx, lease).await {
+            tracing::error!(job = %id, error = %e, "job run failed; the reaper will retry it");
+        }
+        AtomicU64::fetch_add(&ctx.finished, 1, Ordering::Relaxed);
+    })
+    .await
+}
+
+/// The claim loop of one queue: at most `concurrency` entries at once, each
+/// handled by `handle` on its own task; when the queue is empty it sleeps until
+/// a NOTIFY or the poll interval (re-listening if the LISTEN connection broke).
+/// On shutdown (or after `max_jobs` finished jobs) it waits for in-flight entries.
+pub async fn work_queue<F, Fut>(
+    ctx: Arc<Ctx>,
+    queue: Queue,
+    concurrency: usize,
+    mut shutdown: watch::Receiver<bool>,
+    handle: F,
+) -> anyhow::Result<()>
+where
+    F: Fn(Arc<Ctx>, Lease) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let concurrency = concurrency.max(1);
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut listener = queue.listen(&ctx.config.database_url).await.ok();
     let poll = Duration::from_millis(ctx.config.poll_interval_ms);
     loop {
         if *shutdown.borrow() {
@@ -65,7 +92,7 @@ pub async fn run_jobs(ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) -> any
             _ = shutdown.changed() => continue,
         };
         let claimed = match ctx.pool.get().await {
-            Ok(mut conn) => ctx.jobs.claim(&mut conn, &ctx.worker_id, 1).await,
+            Ok(mut conn) => queue.claim(&mut conn, &ctx.worker_id, 1).await,
             Err(e) => {
                 tracing::warn!(error = %e, "no database connection to claim with");
                 tokio::time::sleep(poll).await;
@@ -74,14 +101,9 @@ pub async fn run_jobs(ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) -> any
         };
         match claimed {
             Ok(mut claimed) if !claimed.is_empty() => {
-                let job = claimed.remove(0);
-                let ctx = ctx.clone();
+                let work = handle(ctx.clone(), claimed.remove(0).lease);
                 tokio::spawn(async move {
-                    let id = job.lease.id;
-                    if let Err(e) = run_job(&ctx, job.lease).await {
-                        tracing::error!(job = %id, error = %e, "job run failed; the reaper will retry it");
-                    }
-                    AtomicU64::fetch_add(&ctx.finished, 1, Ordering::Relaxed);
+                    work.await;
                     drop(permit);
                 });
             }
@@ -97,20 +119,17 @@ pub async fn run_jobs(ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) -> any
                 if !woke {
                     // The LISTEN connection broke (or never came up): poll, and try to listen again.
                     tokio::time::sleep(poll.min(Duration::from_millis(500))).await;
-                    listener = ctx.jobs.listen(&ctx.config.database_url).await.ok();
+                    listener = queue.listen(&ctx.config.database_url).await.ok();
                 }
             }
             Err(e) => {
                 drop(permit);
-                tracing::warn!(error = %e, "claim failed");
+                tracing::warn!(table = %queue.config().table, error = %e, "claim failed");
                 tokio::time::sleep(poll).await;
             }
         }
     }
-    // Wait for in-flight jobs.
-    let _all = permits
-        .acquire_many(ctx.config.concurrency.max(1) as u32)
-        .await;
+    let _all = permits.acquire_many(concurrency as u32).await;
     Ok(())
 }
 

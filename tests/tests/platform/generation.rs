@@ -419,7 +419,9 @@ async fn generation_credit_rules_through_the_gateway() {
         (s, bad["error"]["details"]["field"].as_str()),
         (400, Some("workspace_id"))
     );
-    let body = json!({"prompt": "A long take", "duration_s": 5});
+    grant(&ws.id, "90");
+    // Long enough that the worker is still rendering it when the cancel arrives.
+    let body = json!({"prompt": "A long take", "duration_s": 30});
     let (s, _, first) = call(
         &p,
         Method::POST,

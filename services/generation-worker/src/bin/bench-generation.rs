@@ -243,13 +243,15 @@ fn pgbench_throughput(db_url: &str, n: u64) -> anyhow::Result<f64> {
          UPDATE bench_jobs q SET status = 'processing', attempts = q.attempts + 1, lease_owner = 'pgbench', \
          lease_expires_at = now() + interval '30 seconds' FROM due WHERE q.id = due.id RETURNING q.id AS claimed \\gset\n\
          UPDATE bench_jobs SET status = 'succeeded', completed_at = now(), lease_owner = NULL, lease_expires_at = NULL \
-         WHERE id = :'claimed';\n",
+         WHERE id = :claimed;\n",
     )?;
     let per_client = n / 2;
     let start = Instant::now();
     let out = std::process::Command::new("pgbench")
         .args([
             "-n",
+            "-M",
+            "prepared",
             "-c",
             "2",
             "-j",
