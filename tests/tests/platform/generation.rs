@@ -471,7 +471,7 @@ async fn generation_credit_rules_through_the_gateway() {
     let (_, credits) = get(&p, "/api/v1/credits", key).await;
     assert_eq!(
         (credits["available"].as_i64(), credits["reserved"].as_i64()),
-        (Some(10), Some(0)),
+        (Some(100), Some(0)),
         "refunded: {credits}"
     );
 
