@@ -59,22 +59,19 @@ start() { # start <name> <ready-url> <command...>  (env is inherited from the ca
 }
 
 echo "==> starting services"
-AUTH__DATABASE_URL="$(db_url platform_auth)" AUTH__REDIS_URL="$REDIS_URL" \
+AUTH__DATABASE__URL="$(db_url platform_auth)" AUTH__REDIS__URL="$REDIS_URL" \
   start auth http://127.0.0.1:8181/readyz "$bin/auth-service" serve
-RATELIMIT__REDIS_URL="$REDIS_URL" \
+RATELIMIT__REDIS__URL="$REDIS_URL" \
   start ratelimit http://127.0.0.1:8182/readyz "$bin/ratelimit-service" serve
-ADMIN_API__DATABASE_URL="$(db_url platform_admin)" \
+ADMIN_API__DATABASE__URL="$(db_url platform_admin)" \
   start admin-api http://127.0.0.1:8101/readyz "$bin/admin-api" serve
-PARTNER_API__DATABASE_URL="$(db_url platform_partner)" \
+PARTNER_API__DATABASE__URL="$(db_url platform_partner)" \
   start partner-api http://127.0.0.1:8102/readyz "$bin/partner-api" serve
-GENERATION_API__DATABASE_URL="$(db_url platform_generation)" GENERATION_API__STORAGE__ROOT="$root/.local/objects" \
+GENERATION_API__DATABASE__URL="$(db_url platform_generation)" GENERATION_API__STORAGE__ROOT="$root/.local/objects" \
   start generation-api http://127.0.0.1:8103/readyz "$bin/generation-api" serve
-# The worker has no listener: started without a readiness URL (it migrates nothing; generation-api did).
-GENERATION_WORKER__DATABASE_URL="$(db_url platform_generation)" GENERATION_WORKER__STORAGE__ROOT="$root/.local/objects" \
-  "$bin/generation-worker" run >"$logs/generation-worker.log" 2>&1 &
-pids+=("$!"); names+=("generation-worker")
-printf '  %-16s started (log: .local/logs/%s.log)\n' generation-worker generation-worker
-GATEWAY__REDIS_URL="$REDIS_URL" \
+GENERATION_WORKER__DATABASE__URL="$(db_url platform_generation)" GENERATION_WORKER__STORAGE__ROOT="$root/.local/objects" \
+  start generation-worker http://127.0.0.1:8104/readyz "$bin/generation-worker" serve
+GATEWAY__REDIS__URL="$REDIS_URL" \
   start gateway http://127.0.0.1:9080/readyz "$bin/gateway" serve
 
 demo_valid() {
@@ -101,8 +98,8 @@ else
   workspace_id="$("$authctl" --json tenant create --product generation --name "Demo Workspace" | field id)"
   user_id="$("$authctl" --json user create --tenant "$workspace_id" --email demo@example.com | field id)"
   generation_key="$("$authctl" --json key mint --tenant "$workspace_id" --user "$user_id" --name demo --tier starter --env live --scopes read,generate | field key)"
-  ADMIN_API__DATABASE_URL="$(db_url platform_admin)" "$bin/admin-api" seed --tenant "$shop_id" --example-ids >"$logs/seed-admin.log" 2>&1
-  PARTNER_API__DATABASE_URL="$(db_url platform_partner)" "$bin/partner-api" seed --tenant "$project_id" --project-id "$public_id" >"$logs/seed-partner.log" 2>&1
+  ADMIN_API__DATABASE__URL="$(db_url platform_admin)" "$bin/admin-api" seed --tenant "$shop_id" --example-ids >"$logs/seed-admin.log" 2>&1
+  PARTNER_API__DATABASE__URL="$(db_url platform_partner)" "$bin/partner-api" seed --tenant "$project_id" --project-id "$public_id" >"$logs/seed-partner.log" 2>&1
   umask 077
   cat >"$tokens" <<JSON
 {
@@ -119,7 +116,7 @@ fi
 # The demo workspace: plan, this month's credits, a brand profile, avatars (idempotent).
 workspace="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json")).get("generation_workspace_id", ""))')"
 if [ -n "$workspace" ]; then
-  GENERATION_API__DATABASE_URL="$(db_url platform_generation)" "$bin/generation-api" seed --workspace "$workspace" \
+  GENERATION_API__DATABASE__URL="$(db_url platform_generation)" "$bin/generation-api" seed --workspace "$workspace" \
     --name "Demo Workspace" --plan starter >"$logs/seed-generation.log" 2>&1
 fi
 generation="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["generation"])')"

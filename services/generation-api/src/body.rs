@@ -18,23 +18,17 @@ pub struct Body {
 impl Body {
     pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
         let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                codes::INVALID_JSON,
-                "the request body is not valid JSON",
-            )
-            .with_details(json!({ "line": e.line(), "column": e.column() }))
+            ApiError::from_code(codes::INVALID_JSON, "the request body is not valid JSON")
+                .with_details(json!({ "line": e.line(), "column": e.column() }))
         })?;
         let Value::Object(fields) = value else {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
+            return Err(ApiError::from_code(
                 codes::INVALID_REQUEST,
                 "the request body must be a JSON object",
             ));
         };
         if let Some(f) = FORBIDDEN.iter().find(|f| fields.contains_key(**f)) {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
+            return Err(ApiError::from_code(
                 codes::INVALID_REQUEST,
                 format!("do not pass {f}: Sume derives the workspace and user from the API key"),
             )

@@ -4,7 +4,7 @@
 
 use error_envelope::{ApiError, codes};
 use serde_json::Value;
-use service_config::Secret;
+use service_kit::config::Secret;
 use std::time::Duration;
 
 #[derive(Clone)]

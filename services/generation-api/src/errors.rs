@@ -1,15 +1,12 @@
 //! The generation API's own error codes (beside `error_envelope::codes`).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use error_envelope::{ApiError, codes};
 use serde_json::json;
 
-pub const JOB_NOT_SUCCEEDED: &str = "job_not_succeeded";
-
 /// 402: the workspace cannot cover `price`.
 pub fn insufficient_credits(price: i64, available: i64) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYMENT_REQUIRED,
+    ApiError::from_code(
         codes::INSUFFICIENT_CREDITS,
         format!("this request costs {price} credits but only {available} are available"),
     )
@@ -22,8 +19,7 @@ pub fn insufficient_credits(price: i64, available: i64) -> ApiError {
 
 /// 429: the plan's active generation capacity is used up.
 pub fn capacity_exceeded(active: i64, requested: usize, max: i32) -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
+    ApiError::from_code(
         codes::CAPACITY_EXCEEDED,
         format!(
             "{active} jobs are active and the plan allows {max} at once; wait for one to finish"
@@ -39,9 +35,8 @@ pub fn capacity_exceeded(active: i64, requested: usize, max: i32) -> ApiError {
 
 /// 409: `/result` of a failed or canceled job.
 pub fn job_not_succeeded(status: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        JOB_NOT_SUCCEEDED,
+    ApiError::from_code(
+        codes::JOB_NOT_SUCCEEDED,
         format!("the job is {status}; it has no result"),
     )
     .with_details(json!({ "status": status }))

@@ -21,7 +21,8 @@ use actix_web::{App, HttpServer, dev::Server, web};
 use auth_core::jwt::JwtVerifier;
 use error_envelope::{Dialect, RequestContext, extractor_configs, not_found_handler};
 use pagination::CursorCodec;
-use std::{collections::BTreeMap, net::TcpListener, time::Duration};
+use service_kit::{database, health::Readiness, metrics::Metrics};
+use std::{collections::BTreeMap, net::TcpListener, sync::Arc, time::Duration};
 
 pub use config::Config;
 
@@ -54,7 +55,7 @@ pub struct AppState {
     pub public_base_url: String,
     pub development: bool,
     pub providers: BTreeMap<String, String>,
-    pub job_deadline_secs: i64,
+    pub job_deadline_seconds: i64,
     pub job_max_attempts: i32,
 }
 
@@ -86,11 +87,11 @@ impl Application {
 
     /// Builds the service with a given verifier (tests: `TestSigner::verifier("generation-api")`).
     pub async fn build_with(config: Config, verifier: JwtVerifier) -> anyhow::Result<Self> {
-        if config.run_migrations {
-            db::create_database_if_missing(&config.database_url).await?;
-            db::migrate(&config.database_url, MIGRATIONS).await?;
-        }
-        let pool = db::pool(&config.database_url, config.pool_size)?;
+        let pool = database::open(&config.database, MIGRATIONS).await?;
+        let mut metrics = Metrics::new("generation-api");
+        database::register_metrics(&mut metrics, &pool);
+        let metrics = Arc::new(metrics);
+        let readiness = Arc::new(database::require_ready(Readiness::new(), &pool));
         let listener = TcpListener::bind(&config.listen)?;
         let port = listener.local_addr()?.port();
         let verifier = web::Data::new(verifier);
@@ -105,16 +106,16 @@ impl Application {
             jobs: job_queue(),
             deliveries: delivery_queue(),
             public_base_url: config.public_base_url.clone(),
-            development: config.environment == "development",
+            development: config.environment == service_kit::config::Environment::Development,
             providers: config.providers.clone(),
-            job_deadline_secs: config.job_deadline_secs,
+            job_deadline_seconds: config.job_deadline_seconds,
             job_max_attempts: config.job_max_attempts,
         });
         let body_limit = config.body_limit_bytes;
-        if config.idempotency_purge_interval_secs > 0 {
+        if config.idempotency_purge_interval_seconds > 0 {
             spawn_purge(
                 pool,
-                Duration::from_secs(config.idempotency_purge_interval_secs),
+                Duration::from_secs(config.idempotency_purge_interval_seconds),
             );
         }
         let mut server = HttpServer::new(move || {
@@ -123,13 +124,19 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(extractor_configs(body_limit))
+                .configure(service_kit::observability_routes(
+                    Arc::clone(&readiness),
+                    Arc::clone(&metrics),
+                ))
                 .configure(routes::configure)
                 .default_service(web::to(not_found_handler))
                 .wrap(telemetry::tracing_logger())
                 .wrap(RequestContext::new(Dialect::Generation))
+                .wrap(metrics.request_metrics())
         })
         .listen(listener)?
-        .shutdown_timeout(config.shutdown_timeout_secs);
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_seconds);
         if config.workers > 0 {
             server = server.workers(config.workers);
         }
@@ -143,8 +150,9 @@ impl Application {
         self.port
     }
 
+    /// Serves until SIGTERM/Ctrl-C, then drains (`shutdown_timeout_seconds`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        service_kit::shutdown::run_until_signal(self.server).await
     }
 }
 

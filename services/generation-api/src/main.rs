@@ -1,24 +1,13 @@
 //! `generation-api [serve]` runs the service; `migrate` only migrates; `seed`
-//! loads a demo workspace; `plan`, `grant`, `grant-monthly` are the operator's
-//! credit actions; `openapi` prints the document.
+//! loads a demo workspace; `plan`, `grant`, `grant-monthly` and
+//! `webhook-secret` are the operator's actions; `openapi` prints the document.
 
-use clap::{Parser, Subcommand};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use generation_api::{Application, Config, MIGRATIONS, credits, seed};
+use service_kit::{Command, database};
 
-#[derive(Parser)]
-#[command(name = "generation-api", about = "Sume Generation API v1")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the HTTP service (default).
-    Serve,
-    /// Create the database if missing and run pending migrations.
-    Migrate,
+#[derive(Debug, clap::Subcommand)]
+enum Extra {
     /// Seed a demo workspace (plan, monthly credits, brand profile, avatars).
     Seed(seed::SeedArgs),
     /// Set a workspace's plan: free | starter | growth | enterprise.
@@ -56,30 +45,24 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
-    let config: Config = service_config::load("GENERATION_API")?;
+    let kit = service_kit::start::<Config, Extra>()?;
+    let config = kit.config;
     let operator = async || -> anyhow::Result<AsyncPgConnection> {
-        db::create_database_if_missing(&config.database_url).await?;
-        db::migrate(&config.database_url, MIGRATIONS).await?;
-        Ok(AsyncPgConnection::establish(&config.database_url).await?)
+        database::migrate(&config.database, MIGRATIONS).await?;
+        Ok(AsyncPgConnection::establish(config.database.url.expose()).await?)
     };
-    match cli.command.unwrap_or(Command::Serve) {
+    match kit.command {
         Command::Serve => {
-            let _guard = telemetry::init("generation-api");
-            let app = Application::build(config).await?;
+            let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), "generation-api listening");
             app.run_until_stopped().await?;
         }
-        Command::Migrate => {
-            db::create_database_if_missing(&config.database_url).await?;
-            db::migrate(&config.database_url, MIGRATIONS).await?;
-        }
-        Command::Seed(args) => {
+        Command::Migrate => database::migrate(&config.database, MIGRATIONS).await?,
+        Command::Service(Extra::Seed(args)) => {
             operator().await?;
-            println!("{}", seed::run(&config.database_url, &args).await?);
+            println!("{}", seed::run(config.database.url.expose(), &args).await?);
         }
-        Command::Plan { workspace, plan } => {
+        Command::Service(Extra::Plan { workspace, plan }) => {
             anyhow::ensure!(
                 credits::PLANS.contains(&plan.as_str()),
                 "plan must be one of {}",
@@ -88,11 +71,11 @@ async fn main() -> anyhow::Result<()> {
             credits::set_plan(&mut operator().await?, workspace, &plan, None).await?;
             println!("workspace {workspace}: plan {plan}");
         }
-        Command::Grant {
+        Command::Service(Extra::Grant {
             workspace,
             amount,
             note,
-        } => {
+        }) => {
             anyhow::ensure!(amount > 0, "amount must be positive");
             let mut conn = operator().await?;
             credits::grant(&mut conn, workspace, amount, &note).await?;
@@ -102,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
                 a.balance
             );
         }
-        Command::GrantMonthly { workspace } => {
+        Command::Service(Extra::GrantMonthly { workspace }) => {
             let granted =
                 credits::grant_monthly(&mut operator().await?, workspace, &seed::current_period())
                     .await?;
@@ -115,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             );
         }
-        Command::WebhookSecret { workspace, test } => {
+        Command::Service(Extra::WebhookSecret { workspace, test }) => {
             let mode = if test {
                 credits::Mode::Test
             } else {
@@ -128,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
                 generation_api::webhooks::secret(&mut conn, workspace, mode).await?
             );
         }
-        Command::Openapi => println!(
+        Command::Service(Extra::Openapi) => println!(
             "{}",
             serde_json::to_string_pretty(&generation_api::openapi::document())?
         ),

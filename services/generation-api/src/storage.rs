@@ -10,19 +10,19 @@
 use hmac::{Hmac, KeyInit, Mac};
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, path::Path};
 use serde::Deserialize;
-use service_config::Secret;
+use service_kit::config::Secret;
 use sha2::Sha256;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
     /// Root directory of the local store.
     pub root: String,
     /// HMAC secret of signed URLs (the API signs, the API verifies).
     pub signing_secret: Secret,
     /// Lifetime of a signed URL.
-    pub url_ttl_secs: u64,
+    pub url_ttl_seconds: u64,
     /// How long outputs are kept after a job succeeds (`result_expires_at`).
     pub retention_hours: i64,
 }
@@ -32,7 +32,7 @@ impl Default for StorageConfig {
         Self {
             root: ".local/objects".into(),
             signing_secret: Secret::new("dev-only-generation-url-secret"),
-            url_ttl_secs: 600,
+            url_ttl_seconds: 600,
             retention_hours: 24 * 7,
         }
     }
@@ -91,7 +91,7 @@ impl Storage {
         Ok(Self {
             store: Arc::new(store),
             secret: config.signing_secret.expose().as_bytes().to_vec(),
-            ttl_secs: config.url_ttl_secs,
+            ttl_secs: config.url_ttl_seconds,
         })
     }
 
@@ -124,7 +124,7 @@ impl Storage {
             .collect()
     }
 
-    /// A URL for `key` valid [`StorageConfig::url_ttl_secs`] from `now` (unix seconds).
+    /// A URL for `key` valid [`StorageConfig::url_ttl_seconds`] from `now` (unix seconds).
     pub fn signed_url(&self, base: &str, key: &str, now: i64) -> (String, i64) {
         let expires = now + i64::try_from(self.ttl_secs).unwrap_or(600);
         let sig = self.signature(key, expires);

@@ -1,17 +1,19 @@
 //! Configuration (`GENERATION_WORKER__FIELD` environment variables override
-//! the local-development defaults below).
+//! the local-development defaults below; unknown keys are refused, see `service_kit::config`).
 
 use generation_api::storage::StorageConfig;
 use serde::Deserialize;
+use service_kit::config::{DatabaseConfig, Environment, OtelConfig, Secret, ServiceConfig};
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Liveness/readiness listener (`/healthz`, `/readyz`); empty = none.
-    pub health_listen: String,
-    /// The generation database (owned and migrated by generation-api).
-    pub database_url: String,
-    pub pool_size: usize,
+    pub environment: Environment,
+    /// `/healthz`, `/readyz` (the database answers) and `/metrics`; empty = no listener.
+    pub listen: String,
+    /// The generation database (owned by generation-api; `database.run_migrations`
+    /// lets a worker started first migrate it too).
+    pub database: DatabaseConfig,
     /// Shared with generation-api: outputs written here are served by it.
     pub storage: StorageConfig,
     /// This worker's lease owner name (default: host-pid-random).
@@ -21,7 +23,7 @@ pub struct Config {
     /// Polling fallback when no NOTIFY arrives.
     pub poll_interval_ms: u64,
     /// How long a claim is valid without a heartbeat.
-    pub lease_secs: u64,
+    pub lease_seconds: u64,
     pub heartbeat_interval_ms: u64,
     pub reaper_interval_ms: u64,
     /// Between two polls of a provider.
@@ -37,19 +39,24 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Exit after this many jobs (0 = never; benchmarks and tests).
     pub max_jobs: u64,
+    pub otel: OtelConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            health_listen: "127.0.0.1:8104".into(),
-            database_url: "postgres://postgres@127.0.0.1:5432/platform_generation".into(),
-            pool_size: 8,
+            environment: Environment::Development,
+            listen: "127.0.0.1:8104".into(),
+            database: DatabaseConfig {
+                pool_size: 8,
+                run_migrations: false,
+                ..DatabaseConfig::local("platform_generation")
+            },
             storage: StorageConfig::default(),
             worker_id: None,
             concurrency: 2,
             poll_interval_ms: 1000,
-            lease_secs: 15,
+            lease_seconds: 15,
             heartbeat_interval_ms: 3000,
             reaper_interval_ms: 2000,
             provider_poll_interval_ms: 100,
@@ -60,6 +67,24 @@ impl Default for Config {
             webhook_timeout_ms: 5000,
             webhook_allow_private: false,
             max_jobs: 0,
+            otel: OtelConfig::default(),
         }
+    }
+}
+
+impl ServiceConfig for Config {
+    const PREFIX: &'static str = "GENERATION_WORKER";
+    const SERVICE: &'static str = "generation-worker";
+
+    fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    fn otel(&self) -> &OtelConfig {
+        &self.otel
+    }
+
+    fn secrets(&self) -> Vec<(&'static str, &Secret)> {
+        vec![("storage.signing_secret", &self.storage.signing_secret)]
     }
 }

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 /// Builds the shared context from the configuration.
 pub fn context(config: Config) -> anyhow::Result<Arc<runner::Ctx>> {
-    let pool = db::pool(&config.database_url, config.pool_size)?;
+    let pool = db::pool(config.database.url.expose(), config.database.pool_size)?;
     let storage = Storage::local(&config.storage)?;
     let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
     providers.insert(
@@ -42,7 +42,7 @@ pub fn context(config: Config) -> anyhow::Result<Arc<runner::Ctx>> {
         )
     });
     let mut job_queue = jobs::QueueConfig::new(generation_api::models::JOBS_TABLE);
-    job_queue.lease = std::time::Duration::from_secs(config.lease_secs);
+    job_queue.lease = std::time::Duration::from_secs(config.lease_seconds);
     Ok(Arc::new(runner::Ctx {
         jobs: jobs::Queue::new(job_queue)?,
         deliveries: generation_api::delivery_queue(),
@@ -56,33 +56,21 @@ pub fn context(config: Config) -> anyhow::Result<Arc<runner::Ctx>> {
     }))
 }
 
-/// `/healthz` (the process runs) and `/readyz` (the database answers) on `listen`.
-pub fn health_server(listen: &str, pool: db::Pool) -> anyhow::Result<actix_web::dev::Server> {
-    use actix_web::{App, HttpResponse, HttpServer, web};
-    async fn ready(pool: web::Data<db::Pool>) -> HttpResponse {
-        use diesel_async::RunQueryDsl;
-        let ok = match pool.get().await {
-            Ok(mut c) => diesel::sql_query("SELECT 1").execute(&mut c).await.is_ok(),
-            Err(_) => false,
-        };
-        if ok {
-            HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))
-        } else {
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "database unavailable" }))
-        }
-    }
-    let pool = web::Data::new(pool);
-    Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(pool.clone())
-            .route(
-                "/healthz",
-                web::get().to(|| async {
-                    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
-                }),
-            )
-            .route("/readyz", web::get().to(ready))
+/// The kit's `/healthz`, `/readyz` (the database answers) and `/metrics` on `listen`.
+pub fn observability_server(
+    listen: &str,
+    pool: &db::Pool,
+) -> anyhow::Result<actix_web::dev::Server> {
+    use service_kit::{database, health::Readiness, metrics::Metrics};
+    let mut metrics = Metrics::new("generation-worker");
+    database::register_metrics(&mut metrics, pool);
+    let metrics = Arc::new(metrics);
+    let readiness = Arc::new(database::require_ready(Readiness::new(), pool));
+    Ok(actix_web::HttpServer::new(move || {
+        actix_web::App::new().configure(service_kit::observability_routes(
+            Arc::clone(&readiness),
+            Arc::clone(&metrics),
+        ))
     })
     .workers(1)
     .disable_signals()

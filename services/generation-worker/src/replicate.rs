@@ -8,11 +8,11 @@ use crate::provider::{Artifact, Capabilities, JobInput, Poll, Provider, Provider
 use futures_util::{FutureExt, future::BoxFuture};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use service_config::Secret;
+use service_kit::config::Secret;
 use std::{collections::BTreeMap, time::Duration};
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReplicateConfig {
     pub base_url: String,
     pub api_token: Secret,

@@ -76,7 +76,7 @@ where
 {
     let concurrency = concurrency.max(1);
     let permits = Arc::new(Semaphore::new(concurrency));
-    let mut listener = queue.listen(&ctx.config.database_url).await.ok();
+    let mut listener = queue.listen(ctx.config.database.url.expose()).await.ok();
     let poll = Duration::from_millis(ctx.config.poll_interval_ms);
     loop {
         if *shutdown.borrow() {
@@ -119,7 +119,7 @@ where
                 if !woke {
                     // The LISTEN connection broke (or never came up): poll, and try to listen again.
                     tokio::time::sleep(poll.min(Duration::from_millis(500))).await;
-                    listener = queue.listen(&ctx.config.database_url).await.ok();
+                    listener = queue.listen(ctx.config.database.url.expose()).await.ok();
                 }
             }
             Err(e) => {

@@ -64,7 +64,7 @@ fn workspace(p: &Platform, plan: &str, tier: &str, seed: bool) -> Workspace {
     };
     let (live, test) = (key("live"), key("test"));
     assert!(live.starts_with("sume_live_") && test.starts_with("sume_test_"));
-    let env = ("GENERATION_API__DATABASE_URL", p.generation_db.as_str());
+    let env = ("GENERATION_API__DATABASE__URL", p.generation_db.as_str());
     if seed {
         p.seed(
             "generation-api",
@@ -290,7 +290,7 @@ async fn generation_seed_curls_read_endpoints_media_and_webhooks_through_the_gat
             .unwrap();
     let secret = p.operate(
         "generation-api",
-        ("GENERATION_API__DATABASE_URL", p.generation_db.as_str()),
+        ("GENERATION_API__DATABASE__URL", p.generation_db.as_str()),
         &["webhook-secret", "--workspace", &ws.id],
     );
     let mut mac = Hmac::<Sha256>::new_from_slice(
@@ -335,7 +335,7 @@ async fn generation_seed_curls_read_endpoints_media_and_webhooks_through_the_gat
 #[tokio::test]
 async fn generation_credit_rules_through_the_gateway() {
     let p = Platform::start().await;
-    let env = ("GENERATION_API__DATABASE_URL", p.generation_db.clone());
+    let env = ("GENERATION_API__DATABASE__URL", p.generation_db.clone());
     let grant = |ws: &str, amount: &str| {
         p.operate(
             "generation-api",

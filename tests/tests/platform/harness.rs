@@ -71,12 +71,12 @@ impl Platform {
             2,
             |p| {
                 vec![
-                    ("AUTH__HTTP_LISTEN", local(p[0])),
+                    ("AUTH__LISTEN", local(p[0])),
                     ("AUTH__GRPC_LISTEN", local(p[1])),
-                    ("AUTH__DATABASE_URL", auth_db.clone()),
-                    ("AUTH__REDIS_URL", redis.clone()),
+                    ("AUTH__DATABASE__URL", auth_db.clone()),
+                    ("AUTH__REDIS__URL", redis.clone()),
                     ("AUTH__REVOCATION_CHANNEL", channel.clone()),
-                    ("AUTH__DATABASE_POOL_SIZE", POOL_SIZE.into()),
+                    ("AUTH__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -90,8 +90,8 @@ impl Platform {
             |p| {
                 vec![
                     ("RATELIMIT__GRPC_LISTEN", local(p[0])),
-                    ("RATELIMIT__HTTP_LISTEN", local(p[1])),
-                    ("RATELIMIT__REDIS_URL", redis.clone()),
+                    ("RATELIMIT__LISTEN", local(p[1])),
+                    ("RATELIMIT__REDIS__URL", redis.clone()),
                     ("RATELIMIT__PREFIX", format!("{namespace}:")),
                 ]
             },
@@ -105,13 +105,13 @@ impl Platform {
             |p| {
                 vec![
                     ("ADMIN_API__LISTEN", local(p[0])),
-                    ("ADMIN_API__DATABASE_URL", admin_db.clone()),
+                    ("ADMIN_API__DATABASE__URL", admin_db.clone()),
                     ("ADMIN_API__JWKS_URL", jwks.clone()),
                     (
                         "ADMIN_API__RATELIMIT_URL",
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
-                    ("ADMIN_API__POOL_SIZE", POOL_SIZE.into()),
+                    ("ADMIN_API__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -123,13 +123,13 @@ impl Platform {
             |p| {
                 vec![
                     ("PARTNER_API__LISTEN", local(p[0])),
-                    ("PARTNER_API__DATABASE_URL", partner_db.clone()),
+                    ("PARTNER_API__DATABASE__URL", partner_db.clone()),
                     ("PARTNER_API__JWKS_URL", jwks.clone()),
                     (
                         "PARTNER_API__AUTH_GRPC_URL",
                         format!("http://127.0.0.1:{auth_grpc}"),
                     ),
-                    ("PARTNER_API__DB_POOL_SIZE", POOL_SIZE.into()),
+                    ("PARTNER_API__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -141,14 +141,14 @@ impl Platform {
             |p| {
                 vec![
                     ("GENERATION_API__LISTEN", local(p[0])),
-                    ("GENERATION_API__DATABASE_URL", generation_db.clone()),
+                    ("GENERATION_API__DATABASE__URL", generation_db.clone()),
                     ("GENERATION_API__JWKS_URL", jwks.clone()),
                     (
                         "GENERATION_API__AUTH_URL",
                         format!("http://127.0.0.1:{auth_http}"),
                     ),
                     ("GENERATION_API__STORAGE__ROOT", objects.clone()),
-                    ("GENERATION_API__POOL_SIZE", POOL_SIZE.into()),
+                    ("GENERATION_API__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -159,10 +159,10 @@ impl Platform {
             1,
             |p| {
                 vec![
-                    ("GENERATION_WORKER__HEALTH_LISTEN", local(p[0])),
-                    ("GENERATION_WORKER__DATABASE_URL", generation_db.clone()),
+                    ("GENERATION_WORKER__LISTEN", local(p[0])),
+                    ("GENERATION_WORKER__DATABASE__URL", generation_db.clone()),
                     ("GENERATION_WORKER__STORAGE__ROOT", objects.clone()),
-                    ("GENERATION_WORKER__POOL_SIZE", POOL_SIZE.into()),
+                    ("GENERATION_WORKER__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                     ("GENERATION_WORKER__CONCURRENCY", "4".into()),
                     ("GENERATION_WORKER__POLL_INTERVAL_MS", "250".into()),
                     ("GENERATION_WORKER__PROVIDER_POLL_INTERVAL_MS", "20".into()),
@@ -188,7 +188,7 @@ impl Platform {
                         "GATEWAY__RATELIMIT_GRPC_URL",
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
-                    ("GATEWAY__REDIS_URL", redis.clone()),
+                    ("GATEWAY__REDIS__URL", redis.clone()),
                     ("GATEWAY__REVOCATION_CHANNEL", channel.clone()),
                     (
                         "GATEWAY__UPSTREAMS__ADMIN_API",

@@ -192,7 +192,7 @@ async fn create(
                         credits_estimated: spec.price,
                         credits_reserved: reserved,
                         webhook_url: common.webhook_url.as_deref(),
-                        deadline_secs: state.job_deadline_secs,
+                        deadline_secs: state.job_deadline_seconds,
                         max_attempts: state.job_max_attempts,
                     },
                 )

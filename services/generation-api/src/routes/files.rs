@@ -3,7 +3,7 @@
 
 use super::{State, query_params};
 use crate::storage;
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use error_envelope::ApiError;
 
 pub async fn download(
@@ -13,9 +13,8 @@ pub async fn download(
 ) -> Result<HttpResponse, ApiError> {
     let params = query_params(req.query_string(), &["expires", "signature"])?;
     let forbidden = || {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "invalid_signature",
+        ApiError::from_code(
+            error_envelope::codes::INVALID_SIGNATURE,
             "the URL's signature is invalid or has expired; fetch the job result again",
         )
     };

@@ -195,9 +195,8 @@ pub async fn result(
         "succeeded" => {
             let now = OffsetDateTime::now_utc();
             if row.result_expires_at.is_some_and(|t| t < now) {
-                return Err(ApiError::new(
-                    StatusCode::GONE,
-                    "result_expired",
+                return Err(ApiError::from_code(
+                    error_envelope::codes::RESULT_EXPIRED,
                     "the job's outputs have expired",
                 ));
             }

@@ -13,35 +13,32 @@ pub mod account;
 pub mod catalog;
 pub mod create;
 pub mod files;
-pub mod health;
 pub mod jobs;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .service(
-            web::scope("/api/v1")
-                .route("/openapi.json", web::get().to(crate::openapi::serve))
-                .route("/files/{key:.*}", web::get().to(files::download))
-                .route("/me", web::get().to(account::me))
-                .route("/credits", web::get().to(account::credits))
-                .route("/brand", web::get().to(catalog::brands))
-                .route("/brand/current", web::get().to(catalog::current_brand))
-                .route("/avatars", web::get().to(catalog::avatars))
-                .route("/avatars/{avatar_id}", web::get().to(catalog::avatar))
-                .route("/jobs", web::get().to(jobs::list))
-                .route("/jobs/{job_id}", web::get().to(jobs::get))
-                .route("/jobs/{job_id}/result", web::get().to(jobs::result))
-                .route("/jobs/{job_id}/cancel", web::post().to(jobs::cancel))
-                .route("/images/generations", web::post().to(create::images))
-                .route("/videos/generations", web::post().to(create::videos))
-                .route("/ads/videos", web::post().to(create::ad_videos))
-                .route("/face-swap", web::post().to(create::face_swap))
-                .route(
-                    "/reference-analysis",
-                    web::post().to(create::reference_analysis),
-                ),
-        );
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(crate::openapi::serve))
+            .route("/files/{key:.*}", web::get().to(files::download))
+            .route("/me", web::get().to(account::me))
+            .route("/credits", web::get().to(account::credits))
+            .route("/brand", web::get().to(catalog::brands))
+            .route("/brand/current", web::get().to(catalog::current_brand))
+            .route("/avatars", web::get().to(catalog::avatars))
+            .route("/avatars/{avatar_id}", web::get().to(catalog::avatar))
+            .route("/jobs", web::get().to(jobs::list))
+            .route("/jobs/{job_id}", web::get().to(jobs::get))
+            .route("/jobs/{job_id}/result", web::get().to(jobs::result))
+            .route("/jobs/{job_id}/cancel", web::post().to(jobs::cancel))
+            .route("/images/generations", web::post().to(create::images))
+            .route("/videos/generations", web::post().to(create::videos))
+            .route("/ads/videos", web::post().to(create::ad_videos))
+            .route("/face-swap", web::post().to(create::face_swap))
+            .route(
+                "/reference-analysis",
+                web::post().to(create::reference_analysis),
+            ),
+    );
 }
 
 /// The workspace and mode of the caller, from its principal only.
@@ -65,8 +62,7 @@ impl Caller {
 /// Query parameters, refusing any name outside `allowed` (400 `invalid_request`).
 pub fn query_params(raw: &str, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).map_err(|_| {
-        ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
+        ApiError::from_code(
             error_envelope::codes::INVALID_REQUEST,
             "the query string is malformed",
         )

@@ -18,6 +18,7 @@ use auth_core::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hdrhistogram::Histogram;
+use service_kit::config::{DatabaseConfig, SecretUrl};
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -29,7 +30,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    service_kit::install_crypto_provider();
     let smoke = std::env::args().any(|a| a == "--smoke");
     let server = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -86,10 +87,13 @@ async fn image_latency(db_url: &str, n: u64) -> anyhow::Result<Histogram<u64>> {
     let root = std::env::temp_dir().join(format!("gen-bench-{}", uuid::Uuid::new_v4().simple()));
     let mut config = generation_api::Config {
         listen: "127.0.0.1:0".into(),
-        database_url: db_url.into(),
-        run_migrations: false,
+        database: DatabaseConfig {
+            url: SecretUrl::new(db_url),
+            pool_size: 8,
+            run_migrations: false,
+        },
         workers: 1,
-        idempotency_purge_interval_secs: 0,
+        idempotency_purge_interval_seconds: 0,
         ..generation_api::Config::default()
     };
     config.storage.root = root.to_string_lossy().into_owned();
@@ -97,7 +101,12 @@ async fn image_latency(db_url: &str, n: u64) -> anyhow::Result<Histogram<u64>> {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let mut worker = generation_worker::Config {
-        database_url: db_url.into(),
+        listen: String::new(),
+        database: DatabaseConfig {
+            url: SecretUrl::new(db_url),
+            pool_size: 4,
+            run_migrations: false,
+        },
         poll_interval_ms: 1000,
         provider_poll_interval_ms: 2,
         ..generation_worker::Config::default()

@@ -4,6 +4,7 @@ use auth_core::{Principal, Product, scopes};
 use generation_api::{Application, Config, MIGRATIONS};
 use reqwest::{Method, header::HeaderMap};
 use serde_json::Value;
+use service_kit::config::{DatabaseConfig, SecretUrl};
 use std::{path::PathBuf, time::Duration};
 use testkit::TestSigner;
 use tokio::sync::watch;
@@ -80,11 +81,13 @@ impl TestApp {
         let storage_root = std::env::temp_dir().join(testkit::unique("gen-objects-"));
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
-            database_url: db_url.clone(),
-            run_migrations: false,
-            pool_size: 8,
+            database: DatabaseConfig {
+                url: SecretUrl::new(db_url.clone()),
+                pool_size: 8,
+                run_migrations: false,
+            },
             workers: 2,
-            idempotency_purge_interval_secs: 0,
+            idempotency_purge_interval_seconds: 0,
             // Nothing listens on port 1: /me answers 503 here (auth is tested through the platform).
             auth_url: "http://127.0.0.1:1".into(),
             ..Config::default()
@@ -110,11 +113,15 @@ impl TestApp {
     /// The worker configuration matching this API (database, store).
     pub fn worker_config(&self) -> generation_worker::Config {
         let mut c = generation_worker::Config {
-            database_url: self.db_url.clone(),
-            pool_size: 4,
+            listen: String::new(),
+            database: DatabaseConfig {
+                url: SecretUrl::new(self.db_url.clone()),
+                pool_size: 4,
+                run_migrations: false,
+            },
             poll_interval_ms: 200,
             heartbeat_interval_ms: 300,
-            lease_secs: 2,
+            lease_seconds: 2,
             reaper_interval_ms: 300,
             provider_poll_interval_ms: 20,
             webhook_allow_private: true,

@@ -26,11 +26,14 @@ async fn a_worker_killed_mid_job_loses_nothing_and_completes_nothing_twice() {
     app.fund(&key, "starter", 100).await;
     let config = app.worker_config();
     let mut worker = Command::new(env!("CARGO_BIN_EXE_generation-worker"))
-        .env("GENERATION_WORKER__DATABASE_URL", &config.database_url)
+        .env(
+            "GENERATION_WORKER__DATABASE__URL",
+            config.database.url.expose(),
+        )
         .env("GENERATION_WORKER__STORAGE__ROOT", &config.storage.root)
         .env("GENERATION_WORKER__WORKER_ID", "doomed")
-        .env("GENERATION_WORKER__HEALTH_LISTEN", "")
-        .env("GENERATION_WORKER__LEASE_SECS", "2")
+        .env("GENERATION_WORKER__LISTEN", "")
+        .env("GENERATION_WORKER__LEASE_SECONDS", "2")
         .env("GENERATION_WORKER__HEARTBEAT_INTERVAL_MS", "300")
         .env("GENERATION_WORKER__POLL_INTERVAL_MS", "200")
         .env("RUST_LOG", "warn")

@@ -13,5 +13,6 @@ mod credits;
 mod flows;
 mod harness;
 mod kill;
+mod kit;
 mod providers;
 mod webhooks;

@@ -77,7 +77,7 @@ async fn the_replicate_adapter_runs_a_live_image_job_and_copies_its_output() {
     .await;
     app.start_worker_with(|c| {
         c.replicate.base_url = base.clone();
-        c.replicate.api_token = service_config::Secret::new("r8_test_token");
+        c.replicate.api_token = service_kit::config::Secret::new("r8_test_token");
         c.replicate
             .versions
             .insert("image".into(), "black-forest-labs/flux-schnell:v1".into());
@@ -165,7 +165,7 @@ async fn canceling_a_processing_job_stops_it_and_releases_its_credits() {
 
 #[tokio::test]
 async fn a_job_past_its_deadline_fails_and_releases_its_credits() {
-    let mut app = TestApp::spawn_with(|c| c.job_deadline_secs = 1).await;
+    let mut app = TestApp::spawn_with(|c| c.job_deadline_seconds = 1).await;
     let key = app.key("live");
     app.fund(&key, "starter", 100).await;
     let r = app
