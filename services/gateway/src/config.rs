@@ -69,6 +69,12 @@ pub struct Config {
     pub jwt_refresh_margin_secs: u64,
     /// One info log line per proxied request.
     pub access_log: bool,
+    /// Extra public listeners that each stand for one host, for clients that
+    /// cannot resolve `*.localhost` (Node, Python): a request arriving on one is
+    /// routed as if its Host were `host`. Empty by default (`make run` sets
+    /// 8081/8082/8083 for admin/partner/gen.localhost), so test gateways bind no
+    /// fixed port. Env: `GATEWAY__HOST_LISTENERS='[{listen="127.0.0.1:8081",host="admin.localhost"}]'`.
+    pub host_listeners: Vec<HostListener>,
     /// Upstream base URLs by name (routes refer to them).
     pub upstreams: Upstreams,
     pub routes: Vec<RouteConfig>,
@@ -84,6 +90,15 @@ pub enum FailPolicy {
     Open,
     /// Answer 503 `service_unavailable`.
     Closed,
+}
+
+/// A public listener bound to one host (see [`Config::host_listeners`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct HostListener {
+    /// Address to bind (`127.0.0.1:8081`; port 0 picks a free one).
+    pub listen: String,
+    /// The host every request on this listener is routed as (`admin.localhost`).
+    pub host: String,
 }
 
 /// Base URLs of the API services (env: `GATEWAY__UPSTREAMS__ADMIN_API`, …).
@@ -202,6 +217,7 @@ impl Default for Config {
             auth_cache_max_entries: 100_000,
             jwt_refresh_margin_secs: 15,
             access_log: true,
+            host_listeners: Vec::new(),
             upstreams: Upstreams::default(),
             routes: default_routes(),
         }

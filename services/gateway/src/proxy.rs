@@ -59,6 +59,8 @@ pub struct Shared {
     pub own_root_span: bool,
     /// Bound on the request target plus headers (431 beyond).
     pub max_header_bytes: usize,
+    /// Local port of a host listener → the host its requests are routed as.
+    pub fixed_hosts: Vec<(u16, String)>,
 }
 
 /// Per-worker clients (each worker has its own keep-alive pools to the
@@ -92,7 +94,7 @@ pub async fn handle(
     } else {
         tracing::Span::none()
     };
-    let host = host_of(&req);
+    let host = shared.host_of(&req);
     let (route, dialect) = match shared.table.lookup(host, req.uri().path()) {
         Lookup::Route(r) => (Some(Arc::clone(r)), r.dialect),
         Lookup::UnknownPath(d) => (None, d),
@@ -384,6 +386,20 @@ fn new_request_id() -> RequestId {
         .ok()
         .and_then(RequestId::parse)
         .unwrap_or_else(RequestId::generate)
+}
+
+impl Shared {
+    /// The host a request is routed by: the fixed host of the host listener it
+    /// arrived on, else the one the client asked for.
+    fn host_of<'a>(&'a self, req: &'a HttpRequest) -> &'a str {
+        if !self.fixed_hosts.is_empty() {
+            let port = req.app_config().local_addr().port();
+            if let Some((_, host)) = self.fixed_hosts.iter().find(|(p, _)| *p == port) {
+                return host;
+            }
+        }
+        host_of(req)
+    }
 }
 
 /// The Host the client asked for (HTTP/1 `Host`, HTTP/2 `:authority`).
