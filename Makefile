@@ -7,7 +7,8 @@ ENV_FILE := .local/env
 WITH_ENV = set -a; source $(ENV_FILE); set +a;
 
 .PHONY: help run test lint fmt build backing-services stop-backing-services tools \
-        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner clean-local
+        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner clean-local \
+        sdks-setup sdks-build sdks-gen-types test-sdks test-sdks-run docs
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -15,9 +16,34 @@ help: ## List the targets
 run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
-test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis
+test: backing-services tools lint sdks-setup ## Lint, build, and run every test against real PostgreSQL and Redis
 	$(CARGO) build --workspace --bins
-	@$(WITH_ENV) $(CARGO) nextest run --workspace --profile ci
+	@# The SDK suites (their own platform on free ports) run beside the cargo suite; their log follows it.
+	@mkdir -p .local; $(WITH_ENV) $(MAKE) --no-print-directory test-sdks-run >.local/test-sdks.log 2>&1 & sdks=$$!; \
+	  $(WITH_ENV) $(CARGO) nextest run --workspace --profile ci; cargo_rc=$$?; \
+	  wait $$sdks; sdks_rc=$$?; echo "==> SDK suites (log: .local/test-sdks.log)"; cat .local/test-sdks.log; \
+	  exit $$(( cargo_rc || sdks_rc ))
+
+sdks-setup: ## Install what the SDKs need (npm ci, Python venv, Debian chromium) and build them
+	@sdks/e2e/setup.sh
+
+sdks-build: sdks-setup ## Build @sumeru/sdk and @sumidata/sdk (ESM, CJS, browser bundle)
+
+sdks-gen-types: sdks-setup ## Regenerate the SDKs' types from the OpenAPI documents (ADMIN_OPENAPI=url|path overrides)
+	cd sdks && npm run gen:types
+	sdks/python/.venv/bin/python sdks/python/scripts/gen_models.py
+	sdks/python/.venv/bin/python sdks/python/scripts/unasync.py
+	$(MAKE) --no-print-directory sdks-setup
+
+test-sdks: backing-services sdks-setup ## The SDK suites (Node, pytest, headless Chromium) against a platform of their own
+	$(CARGO) build --workspace --bins
+	@$(WITH_ENV) $(MAKE) --no-print-directory test-sdks-run
+
+test-sdks-run: # (binaries built) start a platform on free ports and run the SDK suites
+	@sdks/e2e/platform.sh sdks/e2e/run-tests.sh
+
+docs: ## Build the API reference and narrative pages into docs/site (served by make run)
+	@docs/build.sh
 
 lint: ## rustfmt check and clippy with -D warnings
 	$(CARGO) fmt --all -- --check
