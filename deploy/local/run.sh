@@ -70,7 +70,11 @@ PARTNER_API__DATABASE_URL="$(db_url platform_partner)" \
 # One extra listener per public API, bound to its host: Node and Python do not resolve
 # *.localhost, so the SDKs use these base URLs (written to demo-tokens.json below).
 admin_port="${ADMIN_BASE_PORT:-8081}" partner_port="${PARTNER_BASE_PORT:-8082}" generation_port="${GENERATION_BASE_PORT:-8083}"
+# The API reference (make docs) is served by the gateway under /developers/ of every API host.
+docs_hosts='["admin.localhost","partner.localhost","gen.localhost","api.sumeru.systems","api.sumidata.io","www.sume.so"]'
+[ -f docs/site/developers/index.html ] || echo "  (no API reference yet: make docs builds docs/site)"
 GATEWAY__REDIS_URL="$REDIS_URL" \
+GATEWAY__STATIC_SITES="[{hosts=$docs_hosts,path=\"/developers/\",dir=\"$root/docs/site/developers\"}]" \
 GATEWAY__HOST_LISTENERS="[{listen=\"127.0.0.1:$admin_port\",host=\"admin.localhost\"},{listen=\"127.0.0.1:$partner_port\",host=\"partner.localhost\"},{listen=\"127.0.0.1:$generation_port\",host=\"gen.localhost\"}]" \
   start gateway http://127.0.0.1:9080/readyz "$bin/gateway" serve
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sdks/e2e/platform.sh <command…>: runs <command> against a whole platform of its own.
 #
-# Starts auth, ratelimit, admin-api, partner-api and the gateway (debug binaries from
+# Starts auth, ratelimit, admin-api, partner-api and the gateway (serving docs/site under /developers/) (debug binaries from
 # `cargo build --workspace --bins`, or $PLATFORM_BIN) on free loopback ports, with
 # databases and a Redis key prefix unique to this run (dropped/removed on exit), mints
 # demo keys, loads the demo data (`admin-api seed --example-ids`, `partner-api seed`),
@@ -85,6 +85,7 @@ spawn gateway GATEWAY__LISTEN="127.0.0.1:$gw" GATEWAY__INTERNAL_LISTEN="127.0.0.
   GATEWAY__AUTH_GRPC_URL="http://127.0.0.1:$auth_grpc" GATEWAY__RATELIMIT_GRPC_URL="http://127.0.0.1:$rl_grpc" \
   GATEWAY__REDIS_URL="$REDIS" GATEWAY__REVOCATION_CHANNEL="$channel" GATEWAY__ACCESS_LOG=false \
   GATEWAY__UPSTREAMS__ADMIN_API="http://127.0.0.1:$admin_port" GATEWAY__UPSTREAMS__PARTNER_API="http://127.0.0.1:$partner_port" \
+  GATEWAY__STATIC_SITES="[{hosts=[\"admin.localhost\",\"partner.localhost\",\"gen.localhost\"],path=\"/developers/\",dir=\"$root/docs/site/developers\"}]" \
   GATEWAY__HOST_LISTENERS="[{listen=\"127.0.0.1:$gw_admin\",host=\"admin.localhost\"},{listen=\"127.0.0.1:$gw_partner\",host=\"partner.localhost\"},{listen=\"127.0.0.1:$gw_gen\",host=\"gen.localhost\"}]" \
   -- "$bin/gateway" serve
 wait_ok "http://127.0.0.1:$gw_int/readyz" "$work/gateway.log"

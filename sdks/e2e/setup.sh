@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sdks/e2e/setup.sh: what the SDK builds and tests need, on a fresh machine — npm packages
 # (package-lock.json), the Python virtualenv with sumeru_es and its dev tools, Debian's chromium
-# for the browser test. Idempotent and quiet when everything is there.
+# for the browser tests; the SDK builds and the docs (docs/site). Idempotent and quiet when everything is there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -16,3 +16,4 @@ if [ ! -x sdks/python/.venv/bin/python ] || [ sdks/python/pyproject.toml -nt sdk
   touch sdks/python/.venv/.installed
 fi
 (cd sdks && npm run --silent build >/dev/null)
+docs/build.sh >/dev/null

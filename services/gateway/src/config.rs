@@ -75,6 +75,10 @@ pub struct Config {
     /// 8081/8082/8083 for admin/partner/gen.localhost), so test gateways bind no
     /// fixed port. Env: `GATEWAY__HOST_LISTENERS='[{listen="127.0.0.1:8081",host="admin.localhost"}]'`.
     pub host_listeners: Vec<HostListener>,
+    /// Static files served by the gateway itself (the API reference under `/developers/`),
+    /// before the route table, without auth or rate limiting; empty by default (`make run`
+    /// sets it). See `static_site`.
+    pub static_sites: Vec<StaticSiteConfig>,
     /// Upstream base URLs by name (routes refer to them).
     pub upstreams: Upstreams,
     pub routes: Vec<RouteConfig>,
@@ -99,6 +103,17 @@ pub struct HostListener {
     pub listen: String,
     /// The host every request on this listener is routed as (`admin.localhost`).
     pub host: String,
+}
+
+/// A directory served under a path prefix of some hosts (see [`Config::static_sites`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct StaticSiteConfig {
+    /// Host names (without port).
+    pub hosts: Vec<String>,
+    /// Path prefix (`/developers/`).
+    pub path: String,
+    /// Directory whose files are served below the prefix.
+    pub dir: String,
 }
 
 /// Base URLs of the API services (env: `GATEWAY__UPSTREAMS__ADMIN_API`, …).
@@ -218,6 +233,7 @@ impl Default for Config {
             jwt_refresh_margin_secs: 15,
             access_log: true,
             host_listeners: Vec::new(),
+            static_sites: Vec::new(),
             upstreams: Upstreams::default(),
             routes: default_routes(),
         }

@@ -10,6 +10,7 @@
 //! - [`proxy`]: the streaming reverse proxy handler.
 //! - [`upstream`]: pooled HTTP/1.1 connections to the upstreams.
 //! - [`internal`]: health, readiness and metrics endpoints.
+//! - [`static_site`]: static files served by the gateway itself (the API reference).
 //! - [`metrics`], [`trace`].
 
 pub mod authn;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod proxy;
 pub mod ratelimit;
 pub mod route_table;
+pub mod static_site;
 pub mod trace;
 pub mod upstream;
 
@@ -122,6 +124,7 @@ impl Application {
             access_log: config.access_log,
             draining: Arc::clone(&draining),
             fixed_hosts: fixed_hosts.clone(),
+            static_sites: static_site::StaticSites::from_config(&config.static_sites),
         });
 
         let workers = match config.workers {

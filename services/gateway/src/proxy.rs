@@ -14,6 +14,7 @@ use crate::{
     metrics::{Metrics, UpstreamError},
     ratelimit::{Decision, Limiter, Verdict},
     route_table::{Lookup, Route, RouteTable, has_dot_segments},
+    static_site::StaticSites,
     trace,
     upstream::{RequestBody, RequestHead, SendError, UpstreamClient},
 };
@@ -61,6 +62,8 @@ pub struct Shared {
     pub max_header_bytes: usize,
     /// Local port of a host listener → the host its requests are routed as.
     pub fixed_hosts: Vec<(u16, String)>,
+    /// Static files answered before the route table.
+    pub static_sites: StaticSites,
 }
 
 /// Per-worker clients (each worker has its own keep-alive pools to the
@@ -101,21 +104,25 @@ pub async fn handle(
         Lookup::UnknownHost => (None, Dialect::Admin),
     };
     let mut decision = None;
-    let result = match &route {
-        Some(route) => {
-            forward(
-                &req,
-                payload,
-                &shared,
-                &worker,
-                route,
-                &request_id,
-                &mut decision,
-            )
-            .instrument(span.clone())
-            .await
+    let result = if let Some(page) = shared.static_sites.serve(host, &req).await {
+        page
+    } else {
+        match &route {
+            Some(route) => {
+                forward(
+                    &req,
+                    payload,
+                    &shared,
+                    &worker,
+                    route,
+                    &request_id,
+                    &mut decision,
+                )
+                .instrument(span.clone())
+                .await
+            }
+            None => Err(ApiError::not_found("route")),
         }
-        None => Err(ApiError::not_found("route")),
     };
     // The rest is synchronous: its log lines (error rendering, access log) carry the request's span.
     let _entered = span.enter();

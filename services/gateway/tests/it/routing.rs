@@ -288,3 +288,85 @@ async fn a_host_listener_routes_every_request_as_its_host() {
         .unwrap();
     assert_error(res, 404, "not_found", false).await;
 }
+
+#[tokio::test]
+async fn a_static_site_serves_the_reference_pages_and_nothing_outside_its_directory() {
+    let p = Platform::start().await;
+    let root = std::env::temp_dir().join(testkit::unique("gwstatic"));
+    let site = root.join("developers");
+    std::fs::create_dir_all(site.join("api/v1-admin")).unwrap();
+    std::fs::write(site.join("api/v1-admin/index.html"), "<h1>Admin reference</h1>").unwrap();
+    std::fs::write(site.join("api/v1-admin/openapi.json"), "{}").unwrap();
+    std::fs::write(root.join("secret.txt"), "outside").unwrap();
+    std::fs::write(site.join(".hidden"), "hidden").unwrap();
+    let mut config = p.config();
+    config.static_sites = vec![gateway::config::StaticSiteConfig {
+        hosts: vec!["admin.localhost".into()],
+        path: "/developers/".into(),
+        dir: site.to_string_lossy().into_owned(),
+    }];
+    config.host_listeners = vec![gateway::config::HostListener {
+        listen: "127.0.0.1:0".into(),
+        host: "admin.localhost".into(),
+    }];
+    let gw = Gateway::start(config).await;
+
+    let res = gw
+        .get("admin.localhost:8080", "/developers/api/v1-admin/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(res.headers().contains_key("x-request-id"));
+    assert!(!res.headers().contains_key("x-ratelimit-limit"));
+    assert_eq!(res.text().await.unwrap(), "<h1>Admin reference</h1>");
+    // Through the host listener too (what a browser on 127.0.0.1:8081 gets).
+    let res = testkit::http()
+        .get(format!(
+            "http://127.0.0.1:{}/developers/api/v1-admin/openapi.json",
+            gw.host_ports[0].0
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
+        .get(gw.url("/developers/api/v1-admin"))
+        .header("host", "admin.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/developers/api/v1-admin/");
+
+    for path in [
+        "/developers/api/v1-admin/missing.html",
+        "/developers/.hidden",
+        "/developers/%2e%2e/secret.txt",
+        "/developers/api/..%2f..%2fsecret.txt",
+    ] {
+        let res = gw.get("admin.localhost", path).send().await.unwrap();
+        assert_error(res, 404, "not_found", false).await;
+    }
+    let res = gw
+        .post("admin.localhost", "/developers/api/v1-admin/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 405, "method_not_allowed", false).await;
+    // Other hosts and paths still go through the route table.
+    let res = gw
+        .get("partner.localhost", "/developers/api/v1-admin/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 404, "not_found", false).await;
+    std::fs::remove_dir_all(&root).unwrap();
+}
