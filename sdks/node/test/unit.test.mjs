@@ -110,3 +110,8 @@ test('filters, sort and include are encoded as the API reads them', async () => 
     await srv.close();
   }
 });
+
+test('filters and sorts are typed per operation (tsc over test/types)', () => {
+  const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+  execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('../tsconfig.test.json', import.meta.url))], { stdio: 'pipe' });
+});
