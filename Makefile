@@ -19,7 +19,7 @@ run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:
 test: backing-services tools lint sdks-setup ## Lint, build, and run every test against real PostgreSQL and Redis
 	$(CARGO) build --workspace --bins
 	@# The SDK suites (their own platform on free ports) run beside the cargo suite; their log follows it.
-	@mkdir -p .local; $(WITH_ENV) $(MAKE) --no-print-directory test-sdks-run >.local/test-sdks.log 2>&1 & sdks=$$!; \
+	@mkdir -p .local; $(WITH_ENV) sdks/e2e/platform.sh sdks/e2e/run-tests.sh >.local/test-sdks.log 2>&1 & sdks=$$!; \
 	  $(WITH_ENV) $(CARGO) nextest run --workspace --profile ci; cargo_rc=$$?; \
 	  wait $$sdks; sdks_rc=$$?; echo "==> SDK suites (log: .local/test-sdks.log)"; cat .local/test-sdks.log; \
 	  exit $$(( cargo_rc || sdks_rc ))
@@ -37,7 +37,7 @@ sdks-gen-types: sdks-setup ## Regenerate the SDKs' types from the OpenAPI docume
 
 test-sdks: backing-services sdks-setup ## The SDK suites (Node, pytest, headless Chromium) against a platform of their own
 	$(CARGO) build --workspace --bins
-	@$(WITH_ENV) $(MAKE) --no-print-directory test-sdks-run
+	@$(WITH_ENV) sdks/e2e/platform.sh sdks/e2e/run-tests.sh
 
 test-sdks-run: # (binaries built) start a platform on free ports and run the SDK suites
 	@sdks/e2e/platform.sh sdks/e2e/run-tests.sh
