@@ -98,6 +98,7 @@ pub enum FailPolicy {
 
 /// A public listener bound to one host (see [`Config::host_listeners`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct HostListener {
     /// Address to bind (`127.0.0.1:8081`; port 0 picks a free one).
     pub listen: String,
@@ -107,6 +108,7 @@ pub struct HostListener {
 
 /// A directory served under a path prefix of some hosts (see [`Config::static_sites`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct StaticSiteConfig {
     /// Host names (without port).
     pub hosts: Vec<String>,

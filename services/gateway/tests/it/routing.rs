@@ -295,7 +295,11 @@ async fn a_static_site_serves_the_reference_pages_and_nothing_outside_its_direct
     let root = std::env::temp_dir().join(testkit::unique("gwstatic"));
     let site = root.join("developers");
     std::fs::create_dir_all(site.join("api/v1-admin")).unwrap();
-    std::fs::write(site.join("api/v1-admin/index.html"), "<h1>Admin reference</h1>").unwrap();
+    std::fs::write(
+        site.join("api/v1-admin/index.html"),
+        "<h1>Admin reference</h1>",
+    )
+    .unwrap();
     std::fs::write(site.join("api/v1-admin/openapi.json"), "{}").unwrap();
     std::fs::write(root.join("secret.txt"), "outside").unwrap();
     std::fs::write(site.join(".hidden"), "hidden").unwrap();
