@@ -57,46 +57,33 @@ for b in auth-service authctl ratelimit-service admin-api partner-api gateway; d
   [ -x "$bin/$b" ] || { echo "missing $bin/$b: run cargo build --workspace --bins first" >&2; exit 1; }
 done
 
-# The binaries' configuration vocabulary: the one before the service kit (`redis_url`,
-# `database_url`, `http_listen`) or the kit's (`redis.url`, `database.url`, `listen`), which
-# refuses unknown keys. Told apart by `gateway config`; drop the old names once the kit is merged.
-if "$bin/gateway" config 2>/dev/null | grep -q '"redis_url"'; then
-  AUTH_LISTEN=AUTH__HTTP_LISTEN AUTH_DB=AUTH__DATABASE_URL AUTH_REDIS=AUTH__REDIS_URL AUTH_WORKERS=AUTH__HTTP_WORKERS
-  RL_LISTEN=RATELIMIT__HTTP_LISTEN RL_REDIS=RATELIMIT__REDIS_URL GW_REDIS=GATEWAY__REDIS_URL
-  ADMIN_DB=ADMIN_API__DATABASE_URL PARTNER_DB=PARTNER_API__DATABASE_URL
-else
-  AUTH_LISTEN=AUTH__LISTEN AUTH_DB=AUTH__DATABASE__URL AUTH_REDIS=AUTH__REDIS__URL AUTH_WORKERS=AUTH__WORKERS
-  RL_LISTEN=RATELIMIT__LISTEN RL_REDIS=RATELIMIT__REDIS__URL GW_REDIS=GATEWAY__REDIS__URL
-  ADMIN_DB=ADMIN_API__DATABASE__URL PARTNER_DB=PARTNER_API__DATABASE__URL
-fi
-
 auth_http=$(free_port); auth_grpc=$(free_port); rl_grpc=$(free_port); rl_http=$(free_port)
 admin_port=$(free_port); partner_port=$(free_port)
 gw=$(free_port); gw_int=$(free_port); gw_admin=$(free_port); gw_partner=$(free_port); gw_gen=$(free_port)
 channel="${suffix}:revocations"
 
-spawn auth "$AUTH_LISTEN=127.0.0.1:$auth_http" AUTH__GRPC_LISTEN="127.0.0.1:$auth_grpc" \
-  "$AUTH_DB=$(db_url "${suffix}_auth")" "$AUTH_REDIS=$REDIS" \
-  AUTH__OPERATOR_TOKEN="$operator" AUTH__REVOCATION_CHANNEL="$channel" "$AUTH_WORKERS=1" \
+spawn auth "AUTH__LISTEN=127.0.0.1:$auth_http" AUTH__GRPC_LISTEN="127.0.0.1:$auth_grpc" \
+  "AUTH__DATABASE__URL=$(db_url "${suffix}_auth")" "AUTH__REDIS__URL=$REDIS" \
+  AUTH__OPERATOR_TOKEN="$operator" AUTH__REVOCATION_CHANNEL="$channel" "AUTH__WORKERS=1" \
   -- "$bin/auth-service" serve
-spawn ratelimit RATELIMIT__GRPC_LISTEN="127.0.0.1:$rl_grpc" "$RL_LISTEN=127.0.0.1:$rl_http" \
-  "$RL_REDIS=$REDIS" RATELIMIT__PREFIX="$suffix" \
+spawn ratelimit RATELIMIT__GRPC_LISTEN="127.0.0.1:$rl_grpc" "RATELIMIT__LISTEN=127.0.0.1:$rl_http" \
+  "RATELIMIT__REDIS__URL=$REDIS" RATELIMIT__PREFIX="$suffix" \
   RATELIMIT__TIERS__SDKTINY__LIMIT=2 RATELIMIT__TIERS__SDKTINY__WINDOW_SECONDS=2 RATELIMIT__TIERS__SDKTINY__BURST=0 \
   -- "$bin/ratelimit-service" serve
 wait_ok "http://127.0.0.1:$auth_http/readyz" "$work/auth.log"
 wait_ok "http://127.0.0.1:$rl_http/readyz" "$work/ratelimit.log"
 jwks="http://127.0.0.1:$auth_http/.well-known/jwks.json"
-spawn admin-api ADMIN_API__LISTEN="127.0.0.1:$admin_port" "$ADMIN_DB=$(db_url "${suffix}_admin")" \
+spawn admin-api ADMIN_API__LISTEN="127.0.0.1:$admin_port" "ADMIN_API__DATABASE__URL=$(db_url "${suffix}_admin")" \
   ADMIN_API__JWKS_URL="$jwks" ADMIN_API__RATELIMIT_URL="http://127.0.0.1:$rl_grpc" ADMIN_API__WORKERS=2 \
   -- "$bin/admin-api" serve
-spawn partner-api PARTNER_API__LISTEN="127.0.0.1:$partner_port" "$PARTNER_DB=$(db_url "${suffix}_partner")" \
+spawn partner-api PARTNER_API__LISTEN="127.0.0.1:$partner_port" "PARTNER_API__DATABASE__URL=$(db_url "${suffix}_partner")" \
   PARTNER_API__JWKS_URL="$jwks" PARTNER_API__AUTH_GRPC_URL="http://127.0.0.1:$auth_grpc" \
   -- "$bin/partner-api" serve
 wait_ok "http://127.0.0.1:$admin_port/readyz" "$work/admin-api.log"
 wait_ok "http://127.0.0.1:$partner_port/readyz" "$work/partner-api.log"
 spawn gateway GATEWAY__LISTEN="127.0.0.1:$gw" GATEWAY__INTERNAL_LISTEN="127.0.0.1:$gw_int" GATEWAY__WORKERS=2 \
   GATEWAY__AUTH_GRPC_URL="http://127.0.0.1:$auth_grpc" GATEWAY__RATELIMIT_GRPC_URL="http://127.0.0.1:$rl_grpc" \
-  "$GW_REDIS=$REDIS" GATEWAY__REVOCATION_CHANNEL="$channel" GATEWAY__ACCESS_LOG=false \
+  "GATEWAY__REDIS__URL=$REDIS" GATEWAY__REVOCATION_CHANNEL="$channel" GATEWAY__ACCESS_LOG=false \
   GATEWAY__UPSTREAMS__ADMIN_API="http://127.0.0.1:$admin_port" GATEWAY__UPSTREAMS__PARTNER_API="http://127.0.0.1:$partner_port" \
   GATEWAY__STATIC_SITES="[{hosts=[\"admin.localhost\",\"partner.localhost\",\"gen.localhost\"],path=\"/developers/\",dir=\"$root/docs/site/developers\"}]" \
   GATEWAY__HOST_LISTENERS="[{listen=\"127.0.0.1:$gw_admin\",host=\"admin.localhost\"},{listen=\"127.0.0.1:$gw_partner\",host=\"partner.localhost\"},{listen=\"127.0.0.1:$gw_gen\",host=\"gen.localhost\"}]" \
@@ -113,8 +100,8 @@ tiny_key="$(authctl key mint --tenant "$shop" --name sdk-tiny --tier sdktiny --e
 project_json="$(authctl tenant create --product partner --name "SDK Project")"
 project="$(field id <<<"$project_json")"; public_id="$(field public_id <<<"$project_json")"
 partner_key="$(authctl key mint --tenant "$project" --name sdk --tier starter --env live --scopes read | field key)"
-env "$ADMIN_DB=$(db_url "${suffix}_admin")" "$bin/admin-api" seed --tenant "$shop" --customers 400 --example-ids >"$work/seed-admin.log" 2>&1
-env "$PARTNER_DB=$(db_url "${suffix}_partner")" "$bin/partner-api" seed --tenant "$project" --project-id "$public_id" >"$work/seed-partner.log" 2>&1
+env "ADMIN_API__DATABASE__URL=$(db_url "${suffix}_admin")" "$bin/admin-api" seed --tenant "$shop" --customers 400 --example-ids >"$work/seed-admin.log" 2>&1
+env "PARTNER_API__DATABASE__URL=$(db_url "${suffix}_partner")" "$bin/partner-api" seed --tenant "$project" --project-id "$public_id" >"$work/seed-partner.log" 2>&1
 
 export SUMERU_BASE_URL="http://127.0.0.1:$gw_admin" ATLANTIS_API_KEY="$admin_key"
 export SUMERU_READONLY_API_KEY="$readonly_key" SUMERU_TINY_API_KEY="$tiny_key"
