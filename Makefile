@@ -7,7 +7,8 @@ ENV_FILE := .local/env
 WITH_ENV = set -a; source $(ENV_FILE); set +a;
 
 .PHONY: help run test lint fmt build backing-services stop-backing-services tools \
-        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner bench-smoke bench-generation clean-local
+        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner bench-smoke bench-generation clean-local \
+        test-cargo sdks-setup sdks-build sdks-gen-types test-sdks test-sdks-run docs
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -15,17 +16,36 @@ help: ## List the targets
 run: backing-services tools ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
-test: backing-services tools lint ## Lint, build, run every test against real PostgreSQL and Redis, and every benchmark once (smoke)
+test: backing-services tools lint sdks-setup ## Lint, build, then every suite (cargo, benchmark smoke runs, SDKs) in parallel lanes
 	$(CARGO) build --workspace --bins --examples
 	$(CARGO) nextest run --workspace --profile ci --no-run
-	@# The benchmarks' smoke runs (free ports, databases and key prefixes of their own) run
-	@# beside the test suite; both must pass. The smoke log is printed only on failure.
-	@mkdir -p .local; $(WITH_ENV) \
-	  deploy/bench/smoke.sh >.local/bench-smoke.log 2>&1 & smoke=$$!; \
-	  $(WITH_ENV) $(CARGO) nextest run --workspace --profile ci; tests=$$?; \
-	  wait $$smoke; smoked=$$?; \
-	  if [ $$smoked -ne 0 ]; then cat .local/bench-smoke.log; else grep '^bench-smoke:' .local/bench-smoke.log; fi; \
-	  [ $$tests -eq 0 ] && [ $$smoked -eq 0 ]
+	@# Lanes run side by side, the suites of a lane one after the other (deploy/ci/suites.sh);
+	@# every suite starts what it needs on free ports with databases of its own.
+	@$(WITH_ENV) deploy/ci/suites.sh 'rust: test-cargo bench-smoke' 'clients: test-sdks-run'
+
+test-cargo: ## (binaries built) the cargo test suite: unit, service integration and black-box platform tests
+	$(CARGO) nextest run --workspace --profile ci
+
+sdks-setup: ## Install what the SDKs need (npm ci, Python venv, Debian chromium) and build them
+	@sdks/e2e/setup.sh
+
+sdks-build: sdks-setup ## Build @sumeru/sdk and @sumidata/sdk (ESM, CJS, browser bundle)
+
+sdks-gen-types: sdks-setup ## Regenerate the SDKs' types from the OpenAPI documents (ADMIN_OPENAPI=url|path overrides)
+	cd sdks && npm run gen:types
+	sdks/python/.venv/bin/python sdks/python/scripts/gen_models.py
+	sdks/python/.venv/bin/python sdks/python/scripts/unasync.py
+	$(MAKE) --no-print-directory sdks-setup
+
+test-sdks: backing-services sdks-setup ## The SDK suites (Node, pytest, headless Chromium) against a platform of their own
+	$(CARGO) build --workspace --bins
+	@$(WITH_ENV) sdks/e2e/platform.sh sdks/e2e/run-tests.sh
+
+test-sdks-run: # (binaries built) start a platform on free ports and run the SDK suites
+	@sdks/e2e/platform.sh sdks/e2e/run-tests.sh
+
+docs: ## Build the API reference and narrative pages into docs/site (served by make run)
+	@docs/build.sh
 
 lint: ## rustfmt check and clippy with -D warnings
 	$(CARGO) fmt --all -- --check

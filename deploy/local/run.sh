@@ -71,7 +71,15 @@ GENERATION_API__DATABASE__URL="$(db_url platform_generation)" GENERATION_API__ST
   start generation-api http://127.0.0.1:8103/readyz "$bin/generation-api" serve
 GENERATION_WORKER__DATABASE__URL="$(db_url platform_generation)" GENERATION_WORKER__STORAGE__ROOT="$root/.local/objects" \
   start generation-worker http://127.0.0.1:8104/readyz "$bin/generation-worker" serve
+# One extra listener per public API, bound to its host: Node and Python do not resolve
+# *.localhost, so the SDKs use these base URLs (written to demo-tokens.json below).
+admin_port="${ADMIN_BASE_PORT:-8081}" partner_port="${PARTNER_BASE_PORT:-8082}" generation_port="${GENERATION_BASE_PORT:-8083}"
+# The API reference (make docs) is served by the gateway under /developers/ of every API host.
+docs_hosts='["admin.localhost","partner.localhost","gen.localhost","api.sumeru.systems","api.sumidata.io","www.sume.so"]'
+[ -f docs/site/developers/index.html ] || echo "  (no API reference yet: make docs builds docs/site)"
 GATEWAY__REDIS__URL="$REDIS_URL" \
+GATEWAY__STATIC_SITES="[{hosts=$docs_hosts,path=\"/developers/\",dir=\"$root/docs/site/developers\"}]" \
+GATEWAY__HOST_LISTENERS="[{listen=\"127.0.0.1:$admin_port\",host=\"admin.localhost\"},{listen=\"127.0.0.1:$partner_port\",host=\"partner.localhost\"},{listen=\"127.0.0.1:$generation_port\",host=\"gen.localhost\"}]" \
   start gateway http://127.0.0.1:9080/readyz "$bin/gateway" serve
 
 demo_valid() {
@@ -120,12 +128,30 @@ if [ -n "$workspace" ]; then
     --name "Demo Workspace" --plan starter >"$logs/seed-generation.log" 2>&1
 fi
 generation="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["generation"])')"
+# The per-API base URLs (also kept current when the tokens were already there).
+python3 - "$tokens" "$admin_port" "$partner_port" "$generation_port" <<'PY'
+import json, os, sys
+path, admin, partner, generation = sys.argv[1:]
+doc = json.load(open(path))
+doc.update(admin_base_url=f"http://127.0.0.1:{admin}", partner_base_url=f"http://127.0.0.1:{partner}",
+           generation_base_url=f"http://127.0.0.1:{generation}")
+os.umask(0o077)
+with open(path + ".tmp", "w") as f:
+    json.dump(doc, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+PY
 admin="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["admin"])')"
 partner="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["partner"])')"
 project="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["partner_project_id"])')"
 cat <<TXT
 
 Platform running. Public gateway: http://127.0.0.1:8080 (internal: http://127.0.0.1:9080/metrics)
+  base URLs for the SDKs (Node/Python cannot resolve *.localhost), also in .local/demo-tokens.json:
+    admin       http://127.0.0.1:$admin_port  (= admin.localhost:8080)    SUMERU_BASE_URL
+    partner     http://127.0.0.1:$partner_port  (= partner.localhost:8080)  SUMIDATA_BASE_URL
+    generation  http://127.0.0.1:$generation_port  (= gen.localhost:8080)
+  API reference: http://admin.localhost:8080/developers/api/v1-admin/ (make docs builds it)
   auth        http://127.0.0.1:8181 (operator API, JWKS)   gRPC 127.0.0.1:50051
   ratelimit   gRPC 127.0.0.1:50052                          http://127.0.0.1:8182/metrics
   admin-api   http://127.0.0.1:8101    partner-api http://127.0.0.1:8102    generation-api http://127.0.0.1:8103 (+ 1 worker)

@@ -77,6 +77,16 @@ pub struct Config {
     pub jwt_refresh_margin_seconds: u64,
     /// One info log line per proxied request.
     pub access_log: bool,
+    /// Extra public listeners that each stand for one host, for clients that
+    /// cannot resolve `*.localhost` (Node, Python): a request arriving on one is
+    /// routed as if its Host were `host`. Empty by default (`make run` sets
+    /// 8081/8082/8083 for admin/partner/gen.localhost), so test gateways bind no
+    /// fixed port. Env: `GATEWAY__HOST_LISTENERS='[{listen="127.0.0.1:8081",host="admin.localhost"}]'`.
+    pub host_listeners: Vec<HostListener>,
+    /// Static files served by the gateway itself (the API reference under `/developers/`),
+    /// before the route table, without auth or rate limiting; empty by default (`make run`
+    /// sets it). See `static_site`.
+    pub static_sites: Vec<StaticSiteConfig>,
     /// Upstream base URLs by name (routes refer to them).
     pub upstreams: Upstreams,
     pub routes: Vec<RouteConfig>,
@@ -93,6 +103,28 @@ pub enum FailPolicy {
     Open,
     /// Answer 503 `service_unavailable`.
     Closed,
+}
+
+/// A public listener bound to one host (see [`Config::host_listeners`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostListener {
+    /// Address to bind (`127.0.0.1:8081`; port 0 picks a free one).
+    pub listen: String,
+    /// The host every request on this listener is routed as (`admin.localhost`).
+    pub host: String,
+}
+
+/// A directory served under a path prefix of some hosts (see [`Config::static_sites`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticSiteConfig {
+    /// Host names (without port).
+    pub hosts: Vec<String>,
+    /// Path prefix (`/developers/`).
+    pub path: String,
+    /// Directory whose files are served below the prefix.
+    pub dir: String,
 }
 
 /// Base URLs of the API services (env: `GATEWAY__UPSTREAMS__ADMIN_API`, …).
@@ -215,6 +247,8 @@ impl Default for Config {
             auth_cache_max_entries: 100_000,
             jwt_refresh_margin_seconds: 15,
             access_log: true,
+            host_listeners: Vec::new(),
+            static_sites: Vec::new(),
             upstreams: Upstreams::default(),
             routes: default_routes(),
             otel: OtelConfig::default(),

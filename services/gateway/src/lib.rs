@@ -10,6 +10,7 @@
 //! - [`proxy`]: the streaming reverse proxy handler.
 //! - the upstream client (pooled HTTP/1.1 connections) is the `http1-client` crate.
 //! - [`internal`]: health, readiness and metrics endpoints.
+//! - [`static_site`]: static files served by the gateway itself (the API reference).
 //! - [`metrics`], [`trace`].
 
 pub mod authn;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod proxy;
 pub mod ratelimit;
 pub mod route_table;
+pub mod static_site;
 pub mod trace;
 
 use crate::{
@@ -50,6 +52,7 @@ pub use config::{FailPolicy, RouteConfig};
 /// A built (bound, not yet running) gateway.
 pub struct Application {
     port: u16,
+    host_ports: Vec<(u16, String)>,
     internal_port: u16,
     server: actix_web::dev::Server,
     internal: actix_web::dev::Server,
@@ -96,6 +99,16 @@ impl Application {
             config.ratelimit_timeout(),
         )?;
         let draining = Arc::new(AtomicBool::new(false));
+        let listener = TcpListener::bind(&config.listen)?;
+        let port = listener.local_addr()?.port();
+        let mut host_listeners = Vec::with_capacity(config.host_listeners.len());
+        let mut fixed_hosts = Vec::with_capacity(config.host_listeners.len());
+        for hl in &config.host_listeners {
+            let l = TcpListener::bind(&hl.listen)
+                .map_err(|e| anyhow::anyhow!("host listener {} ({}): {e}", hl.listen, hl.host))?;
+            fixed_hosts.push((l.local_addr()?.port(), hl.host.clone()));
+            host_listeners.push(l);
+        }
         // With OTLP export on, tracing-actix-web's root span continues the caller's
         // trace; without it the handler opens a lighter root span of its own.
         let otel = config.otel.endpoint().is_some();
@@ -108,10 +121,10 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone(),
             access_log: config.access_log,
             draining: Arc::clone(&draining),
+            fixed_hosts: fixed_hosts.clone(),
+            static_sites: static_site::StaticSites::from_config(&config.static_sites),
         });
 
-        let listener = TcpListener::bind(&config.listen)?;
-        let port = listener.local_addr()?.port();
         let workers = match config.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
@@ -127,7 +140,7 @@ impl Application {
         let (fail_policy, coalesce) = (config.ratelimit_fail_policy, config.ratelimit_coalesce);
         let lease_max = config.ratelimit_lease_max;
         let worker_metrics = Arc::clone(&metrics);
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             let worker = Worker {
                 upstreams: http1_client::Client::new(upstream_settings.clone()),
                 auth: rpc::auth::auth_client::AuthClient::new(auth_ep.connect_lazy()),
@@ -155,8 +168,11 @@ impl Application {
         .max_connections(config.max_connections)
         .shutdown_timeout(config.shutdown_timeout_seconds)
         .disable_signals()
-        .listen(listener)?
-        .run();
+        .listen(listener)?;
+        for l in host_listeners {
+            server = server.listen(l)?;
+        }
+        let server = server.run();
 
         let readiness = Arc::new(internal::readiness(
             auth_endpoint,
@@ -186,6 +202,7 @@ impl Application {
         };
         Ok(Self {
             port,
+            host_ports: fixed_hosts,
             internal_port,
             server,
             internal,
@@ -196,6 +213,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Bound port and host of each host listener, in configuration order.
+    pub fn host_ports(&self) -> &[(u16, String)] {
+        &self.host_ports
     }
 
     pub fn internal_port(&self) -> u16 {

@@ -14,6 +14,7 @@ use crate::{
     metrics::{Metrics, UpstreamError},
     ratelimit::{Decision, Limiter, Verdict},
     route_table::{Lookup, Route, RouteTable, normalize_path},
+    static_site::StaticSites,
     trace,
 };
 use actix_http::body::SizedStream;
@@ -59,6 +60,10 @@ pub struct Shared {
     pub own_root_span: bool,
     /// Bound on the request target plus headers (431 beyond).
     pub max_header_bytes: usize,
+    /// Local port of a host listener → the host its requests are routed as.
+    pub fixed_hosts: Vec<(u16, String)>,
+    /// Static files answered before the route table.
+    pub static_sites: StaticSites,
 }
 
 /// Per-worker clients (each worker has its own keep-alive pools to the
@@ -92,7 +97,7 @@ pub async fn handle(
     } else {
         tracing::Span::none()
     };
-    let host = host_of(&req);
+    let host = shared.host_of(&req);
     // Routed (and forwarded) on the normalised path; a refused one routes on the raw path
     // for its error's dialect, then is answered 400.
     let path = normalize_path(req.uri().path());
@@ -105,27 +110,31 @@ pub async fn handle(
         Lookup::UnknownHost => (None, Dialect::Admin),
     };
     let mut decision = None;
-    let result = match &route {
-        Some(_) if let Err(reason) = &path => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_REQUEST,
-            *reason,
-        )),
-        Some(route) => {
-            forward(
-                &req,
-                path.as_deref().unwrap_or(req.uri().path()),
-                payload,
-                &shared,
-                &worker,
-                route,
-                &request_id,
-                &mut decision,
-            )
-            .instrument(span.clone())
-            .await
+    let result = if let Some(page) = shared.static_sites.serve(host, &req).await {
+        page
+    } else {
+        match &route {
+            Some(_) if let Err(reason) = &path => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_REQUEST,
+                *reason,
+            )),
+            Some(route) => {
+                forward(
+                    &req,
+                    path.as_deref().unwrap_or(req.uri().path()),
+                    payload,
+                    &shared,
+                    &worker,
+                    route,
+                    &request_id,
+                    &mut decision,
+                )
+                .instrument(span.clone())
+                .await
+            }
+            None => Err(ApiError::not_found("route")),
         }
-        None => Err(ApiError::not_found("route")),
     };
     // The rest is synchronous: its log lines (error rendering, access log) carry the request's span.
     let _entered = span.enter();
@@ -419,6 +428,20 @@ fn new_request_id() -> RequestId {
         .ok()
         .and_then(RequestId::parse)
         .unwrap_or_else(RequestId::generate)
+}
+
+impl Shared {
+    /// The host a request is routed by: the fixed host of the host listener it
+    /// arrived on, else the one the client asked for.
+    fn host_of<'a>(&'a self, req: &'a HttpRequest) -> &'a str {
+        if !self.fixed_hosts.is_empty() {
+            let port = req.app_config().local_addr().port();
+            if let Some((_, host)) = self.fixed_hosts.iter().find(|(p, _)| *p == port) {
+                return host;
+            }
+        }
+        host_of(req)
+    }
 }
 
 /// The Host the client asked for (HTTP/1 `Host`, HTTP/2 `:authority`).

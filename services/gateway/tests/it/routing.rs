@@ -203,3 +203,174 @@ async fn upstream_errors_pass_through_with_rate_limit_headers() {
     assert_eq!(res.status(), 204);
     assert!(res.bytes().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_host_listener_routes_every_request_as_its_host() {
+    let p = Platform::start().await;
+    let mut config = p.config();
+    config.host_listeners = vec![
+        gateway::config::HostListener {
+            listen: "127.0.0.1:0".into(),
+            host: "admin.localhost".into(),
+        },
+        gateway::config::HostListener {
+            listen: "127.0.0.1:0".into(),
+            host: "partner.localhost".into(),
+        },
+    ];
+    let gw = Gateway::start(config).await;
+    assert_eq!(gw.host_ports.len(), 2);
+    let (admin_port, partner_port) = (gw.host_ports[0].0, gw.host_ports[1].0);
+    assert_eq!(gw.host_ports[0].1, "admin.localhost");
+    let admin = p.mint("admin", &["customers:read"], "starter").await;
+    let partner = p.mint("partner", &["read"], "starter").await;
+
+    // What Node's fetch sends: Host = 127.0.0.1:<port>, which no route names.
+    let res = testkit::http()
+        .get(format!(
+            "http://127.0.0.1:{admin_port}/api/v1/customers?limit=1"
+        ))
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-ratelimit-limit"));
+    let echo: Value = res.json().await.unwrap();
+    assert_eq!(echo["path"], "/api/v1/customers");
+    let jwt = echo["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("Bearer ")
+        .unwrap()
+        .to_owned();
+    let principal = JwtVerifier::remote(p.jwks_url(), "admin-api")
+        .verify(&jwt)
+        .await
+        .unwrap();
+    assert_eq!(principal.key_id, admin.id);
+
+    // The listener's host wins over the Host header: a partner key is refused on
+    // the admin listener even when the request names the partner host.
+    let res = testkit::http()
+        .get(format!("http://127.0.0.1:{admin_port}/api/partner/events"))
+        .header("host", "partner.localhost")
+        .bearer_auth(&partner.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 404, "not_found", false).await;
+
+    // The partner listener: its API with a bearer key, ingest without one.
+    let res = testkit::http()
+        .get(format!(
+            "http://127.0.0.1:{partner_port}/api/partner/events"
+        ))
+        .bearer_auth(&partner.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = testkit::http()
+        .post(format!("http://127.0.0.1:{partner_port}/sdk/ingest"))
+        .json(&serde_json::json!({"projectId": "x", "events": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // The main listener still routes by Host; an IP Host matches nothing there.
+    let res = testkit::http()
+        .get(gw.url("/api/v1/customers"))
+        .bearer_auth(&admin.key)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 404, "not_found", false).await;
+}
+
+#[tokio::test]
+async fn a_static_site_serves_the_reference_pages_and_nothing_outside_its_directory() {
+    let p = Platform::start().await;
+    let root = std::env::temp_dir().join(testkit::unique("gwstatic"));
+    let site = root.join("developers");
+    std::fs::create_dir_all(site.join("api/v1-admin")).unwrap();
+    std::fs::write(
+        site.join("api/v1-admin/index.html"),
+        "<h1>Admin reference</h1>",
+    )
+    .unwrap();
+    std::fs::write(site.join("api/v1-admin/openapi.json"), "{}").unwrap();
+    std::fs::write(root.join("secret.txt"), "outside").unwrap();
+    std::fs::write(site.join(".hidden"), "hidden").unwrap();
+    let mut config = p.config();
+    config.static_sites = vec![gateway::config::StaticSiteConfig {
+        hosts: vec!["admin.localhost".into()],
+        path: "/developers/".into(),
+        dir: site.to_string_lossy().into_owned(),
+    }];
+    config.host_listeners = vec![gateway::config::HostListener {
+        listen: "127.0.0.1:0".into(),
+        host: "admin.localhost".into(),
+    }];
+    let gw = Gateway::start(config).await;
+
+    let res = gw
+        .get("admin.localhost:8080", "/developers/api/v1-admin/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(res.headers().contains_key("x-request-id"));
+    assert!(!res.headers().contains_key("x-ratelimit-limit"));
+    assert_eq!(res.text().await.unwrap(), "<h1>Admin reference</h1>");
+    // Through the host listener too (what a browser on 127.0.0.1:8081 gets).
+    let res = testkit::http()
+        .get(format!(
+            "http://127.0.0.1:{}/developers/api/v1-admin/openapi.json",
+            gw.host_ports[0].0
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
+        .get(gw.url("/developers/api/v1-admin"))
+        .header("host", "admin.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/developers/api/v1-admin/");
+
+    for path in [
+        "/developers/api/v1-admin/missing.html",
+        "/developers/.hidden",
+        "/developers/%2e%2e/secret.txt",
+        "/developers/api/..%2f..%2fsecret.txt",
+    ] {
+        let res = gw.get("admin.localhost", path).send().await.unwrap();
+        assert_error(res, 404, "not_found", false).await;
+    }
+    let res = gw
+        .post("admin.localhost", "/developers/api/v1-admin/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 405, "method_not_allowed", false).await;
+    // Other hosts and paths still go through the route table.
+    let res = gw
+        .get("partner.localhost", "/developers/api/v1-admin/")
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 404, "not_found", false).await;
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -236,16 +236,20 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
 pub struct Gateway {
     pub port: u16,
     pub internal_port: u16,
+    /// Bound port and host of each host listener.
+    pub host_ports: Vec<(u16, String)>,
 }
 
 impl Gateway {
     pub async fn start(config: Config) -> Self {
         let app = Application::build(config).await.unwrap();
         let (port, internal_port) = (app.port(), app.internal_port());
+        let host_ports = app.host_ports().to_vec();
         tokio::spawn(app.run_until_stopped());
         let gw = Self {
             port,
             internal_port,
+            host_ports,
         };
         // The revocation subscription is established in the background.
         tokio::time::sleep(Duration::from_millis(200)).await;
