@@ -6,7 +6,7 @@ ENV_FILE := .local/env
 # Load DATABASE_URL / REDIS_URL chosen by deploy/local/ensure-backing-services.sh.
 WITH_ENV = set -a; source $(ENV_FILE); set +a;
 
-.PHONY: help run test lint fmt build backing-services stop-backing-services tools \
+.PHONY: help run test test-k8s lint fmt build backing-services stop-backing-services tools \
         bench-auth bench-ratelimit bench-gateway bench-admin bench-partner clean-local
 
 help: ## List the targets
@@ -15,9 +15,16 @@ help: ## List the targets
 run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
-test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis
-	$(CARGO) build --workspace --bins
-	@$(WITH_ENV) $(CARGO) nextest run --workspace --profile ci
+test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis (and test-k8s beside them)
+	@mkdir -p .local; $(MAKE) --no-print-directory test-k8s > .local/test-k8s.log 2>&1 & k8s=$$!; \
+	$(CARGO) build --workspace --bins; rc=$$?; \
+	if [ $$rc -eq 0 ]; then $(WITH_ENV) $(CARGO) nextest run --workspace --profile ci; rc=$$?; fi; \
+	wait $$k8s; k8s_rc=$$?; cat .local/test-k8s.log; \
+	exit $$(( rc || k8s_rc ))
+
+test-k8s: ## Offline checks of k8s/ and the images: render, schemas, policy, hadolint, rules, coherence with the code
+	@k8s/tests/install-tools.sh
+	@.local/k8s-venv/bin/python k8s/tests/check.py
 
 lint: ## rustfmt check and clippy with -D warnings
 	$(CARGO) fmt --all -- --check
