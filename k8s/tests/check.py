@@ -326,13 +326,14 @@ def check_pod_security() -> list[str]:
                     for r in ("cpu", "memory"):
                         if r not in res.get(kind, {}):
                             errors.append(f"{cid}: no {r} {kind[:-1]}")
-                if role == "main" and obj["kind"] in ("Deployment", "StatefulSet") and "startupProbe" not in c:
+                # Probes for every container that serves (a queue worker without ports has none to offer).
+                if role == "main" and obj["kind"] in ("Deployment", "StatefulSet") and c.get("ports") and "startupProbe" not in c:
                     errors.append(f"{cid}: no startupProbe")
-                if role == "main" and obj["kind"] in ("Deployment", "StatefulSet") and "readinessProbe" not in c:
+                if role == "main" and obj["kind"] in ("Deployment", "StatefulSet") and c.get("ports") and "readinessProbe" not in c:
                     errors.append(f"{cid}: no readinessProbe")
                 # Actix/HTTP workers beyond the CPU limit only queue behind the CFS quota.
                 for k, (src, v) in env_of(c, docs).items() if role == "main" else ():
-                    if k.endswith("WORKERS") and src in ("value", "configmap") and str(v).isdigit():
+                    if (k.endswith("WORKERS") or k.endswith("CONCURRENCY")) and src in ("value", "configmap") and str(v).isdigit():
                         limit = cpu_cores(res.get("limits", {}).get("cpu", "0"))
                         if int(v) == 0 or int(v) > max(1, round(limit)):
                             errors.append(f"{cid}: {k}={v} does not match the CPU limit {res.get('limits', {}).get('cpu')}")
@@ -919,13 +920,14 @@ def _mutated(check, mutate, expect: str) -> str | None:
     import copy
 
     global rendered
-    saved = rendered
+    saved, saved_notes = rendered, list(notes)
     rendered = copy.deepcopy(saved)
     try:
         mutate(rendered)
         errors = check()
     finally:
         rendered = saved
+        notes[:] = saved_notes
     if not any(expect in e for e in errors):
         return f"{check.__name__} missed a mutation (expected {expect!r}, got {errors[:3]})"
     return None
