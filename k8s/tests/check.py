@@ -383,15 +383,43 @@ def check_dockerfile() -> list[str]:
         errors.append(f"Dockerfile: USER must be the numeric 65532:65532 (found {users})")
     if re.search(r"find .*-executable|target/release/\*|COPY --from=build /out/ ", text):
         errors.append("Dockerfile: copies more than the named binary")
-    ignore = (ROOT / ".dockerignore").read_text().split()
+    ignore = [l.strip() for l in (ROOT / ".dockerignore").read_text().splitlines() if l.strip() and not l.startswith("#")]
     for needed in ("**/target", ".local", ".git"):
         if needed not in ignore:
             errors.append(f".dockerignore: {needed} is not excluded")
+    # What cargo needs must stay in the context: workspace members and files compiled in.
+    needed_paths = []
+    members = re.search(r"members\s*=\s*\[([^\]]*)\]", (ROOT / "Cargo.toml").read_text()).group(1)
+    for m in re.findall(r'"([^"]+)"', members):
+        needed_paths += [p.relative_to(ROOT).as_posix() + "/Cargo.toml" for p in ROOT.glob(m) if (p / "Cargo.toml").exists()]
+    for f in list(ROOT.glob("services/*/src/**/*.rs")) + list(ROOT.glob("crates/*/src/**/*.rs")) + list(ROOT.glob("proto/**/*.rs")):
+        source = f.read_text()
+        for inc in re.findall(r'include_(?:str|bytes)!\(\s*"([^"]+)"', source):
+            target = (f.parent / inc).resolve()
+            if target.is_relative_to(ROOT):
+                needed_paths.append(target.relative_to(ROOT).as_posix())
+        for m in re.finditer(r'embed_migrations!\(\s*(?:"([^"]+)")?\s*\)', source):
+            crate = next(p for p in f.parents if (p / "Cargo.toml").exists())
+            needed_paths.append((crate / (m.group(1) or "migrations")).relative_to(ROOT).as_posix())
+    for path in needed_paths:
+        if any(_docker_ignored(path, pat) for pat in ignore if not pat.startswith("!")):
+            errors.append(f".dockerignore excludes {path}, which the build needs")
     targets = set(re.findall(r"(?mi)^FROM \S+ AS (\S+)", text))
     for image, row in images_table().items():
         if row["target"] not in targets:
             errors.append(f"images.tsv: {image} builds target {row['target']}, which the Dockerfile lacks")
     return errors
+
+
+def _docker_ignored(path: str, pattern: str) -> bool:
+    """Docker's matching, enough for these patterns: a pattern matches the path or a parent of it."""
+    import fnmatch
+
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    if pattern.startswith("**/"):
+        return any(fnmatch.fnmatch(p, pattern[3:]) for p in parts)
+    return any(fnmatch.fnmatch(p, pattern) for p in prefixes)
 
 
 def _promql_metrics(expr: str) -> set[str]:
