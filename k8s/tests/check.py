@@ -450,7 +450,7 @@ def code_text() -> str:
     return "\n".join(f.read_text() for f in list(ROOT.glob("services/*/src/**/*.rs")) + list(ROOT.glob("crates/*/src/**/*.rs")))
 
 
-EXTERNAL_METRICS = re.compile(r"^(up|container_.*|kube_.*|process_.*|node_.*)$")
+EXTERNAL_METRICS = re.compile(r"^(up|container_.*|kube_.*|process_.*|node_.*|certmanager_.*)$")  # Prometheus, cAdvisor, kube-state-metrics, cert-manager
 
 
 def check_rules() -> list[str]:
@@ -586,7 +586,7 @@ def check_config() -> list[str]:
                     continue
                 is_set = any(_matches(p, key.path) for p in set_paths)
                 loopback = key.default is not None and re.search(r"127\.0\.0\.1|localhost", key.default)
-                secret = key.ty.split("::")[-1] == "Secret"
+                secret = key.ty.split("::")[-1].split("<")[0] in ("Secret", "SecretUrl", "SecretString")
                 name = prefix + "__" + "__".join(key.path).upper()
                 if loopback and not is_set:
                     errors.append(f"{ident}: {name} must be set (its default {key.default} is a loopback address)")

@@ -204,7 +204,7 @@ class Service:
     def subcommands(self) -> set[str]:
         names: set[str] = set()
         for text in self._text.values():
-            for m in re.finditer(r"#\[derive\([^)]*\bSubcommand\b[^)]*\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?enum\s+\w+\s*\{", text):
+            for m in re.finditer(r"#\[derive\([^)]*\bSubcommand\b[^)]*\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?enum\s+\w+(?:<[^>{]*>)?\s*\{", text):
                 for part in _split_top(_block(text, m.end() - 1)):
                     attrs = " ".join(re.findall(r"#\[([^\]]*)\]", part))
                     decl = re.sub(r"#\[[^\]]*\]", "", part).strip()
