@@ -724,6 +724,16 @@ def public_hosts() -> set[str]:
     return hosts
 
 
+def gateway_routes() -> list[tuple[list[str], list[str]]]:
+    """(hosts, paths) of each route of the gateway's default route table."""
+    text = (ROOT / "services/gateway/src/config.rs").read_text()
+    groups = {n: re.findall(r'"([^"]+)"', g) for n, g in re.findall(r"let (\w+) = \[([^\]]*)\];", text)}
+    out = []
+    for hosts, paths in re.findall(r'route\(\s*"[^"]+",\s*&(\w+),\s*&\[(.*?)\]', text, re.S):
+        out.append((groups.get(hosts, []), re.findall(r'"([^"]+)"', paths)))
+    return out
+
+
 def selects(selector: dict, labels: dict) -> bool:
     for k, v in selector.get("matchLabels", {}).items():
         if labels.get(k) != v:
@@ -933,6 +943,27 @@ def check_readme() -> list[str]:
         for m in re.finditer(r"authctl (?:--json )?([a-z-]+) ([a-z-]+)", cmd):
             if m.group(1) not in subs or m.group(2) not in subs:
                 errors.append(f"README: `authctl {m.group(1)} {m.group(2)}` is not an authctl command")
+    # Objects and ports the commands name exist; first requests hit a route of the gateway.
+    dev = rendered["dev"]
+    kubectl = " ".join(c for c in commands if c.startswith("kubectl") or "$(kubectl" in c)
+    for kind, name in re.findall(r"\b(svc|service|deploy|deployment|statefulset|gateway|secret)/([a-z0-9-]+)", kubectl):
+        k = {"svc": "Service", "service": "Service", "deploy": "Deployment", "deployment": "Deployment", "statefulset": "StatefulSet", "gateway": "Gateway", "secret": "Secret"}[kind]
+        docs = rendered["prod"] if k == "Gateway" else dev
+        if not find(docs, k, name):
+            errors.append(f"README names {kind}/{name}, which is not rendered")
+    for name, local, remote in re.findall(r"port-forward svc/([a-z0-9-]+) (\d+):(\d+)", text):
+        svc = find(dev, "Service", name)
+        if svc and int(remote) not in [p["port"] for p in svc["spec"]["ports"]]:
+            errors.append(f"README port-forwards svc/{name} port {remote}, which the Service lacks")
+    for name in re.findall(r"get gateway ([a-z0-9-]+)", kubectl):
+        if not find(rendered["prod"], "Gateway", name):
+            errors.append(f"README reads Gateway {name}, which prod does not render")
+    routes = gateway_routes()
+    requests = [(h, p) for h, p in re.findall(r"https://([a-z0-9.-]+)(/[^\s\"']*)", " ".join(commands))]
+    requests += [(h, p) for h, p in re.findall(r'-H "Host: ([a-z0-9.-]+)".*?http://127\.0\.0\.1:\d+(/[^\s"\']*)', " ".join(commands))]
+    for host, path in requests:
+        if not any(host in hosts and any(path == rp or (rp.endswith("/") and path.startswith(rp)) for rp in paths) for hosts, paths in routes):
+            errors.append(f"README requests {host}{path}, which no gateway route serves")
     hosts = public_hosts()
     for h in re.findall(r"https://([a-z0-9.-]+)/", text):
         if h.endswith(tuple(hosts)) is False and h not in hosts and not h.startswith("acme"):
