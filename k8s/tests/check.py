@@ -487,15 +487,18 @@ def check_rules() -> list[str]:
                         errors.append(f"{name}: severity label missing")
                     pending = ann.get("pending_metrics", "")
                     for metric in _promql_metrics(rule["expr"]):
+                        # As registered: prometheus-client appends `_total` to counters and the
+                        # unit (`_seconds`) to histograms; histograms add _bucket/_sum/_count.
                         base = re.sub(r"_(bucket|sum|count)$", "", metric)
+                        names = {base, re.sub(r"_total$", "", base), re.sub(r"_(seconds|bytes)$", "", base)}
                         if EXTERNAL_METRICS.match(metric):
                             continue
                         if metric in pending:
                             pending_seen.append(f"{name}: {metric}")
-                            if re.search(r"\b" + re.escape(base) + r"\b", code):
+                            if any(re.search(r"\b" + re.escape(n) + r"\b", code) for n in names):
                                 errors.append(f"{name}: {metric} is emitted by the code now: drop it from pending_metrics")
                             continue
-                        if not re.search(r"\b" + re.escape(base) + r"\b", code):
+                        if not any(re.search(r"\b" + re.escape(n) + r"\b", code) for n in names):
                             errors.append(f"{name}: metric {metric} is not emitted by any service (and not declared pending_metrics)")
     scrape = yaml.safe_load((K8S / "monitoring/prometheus-scrape.yaml").read_text())
     keeps = [r for job in scrape["scrape_configs"] for r in job.get("relabel_configs", []) if r.get("action") == "keep"]

@@ -13,12 +13,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 # The service kit's per-route metrics (every HTTP service).
 HTTP = [
-    ("Requests/s by route", 'sum by (route) (rate(http_requests_total{job="%(job)s"}[5m]))', "{{route}}"),
-    ("5xx ratio", 'sum(rate(http_requests_total{job="%(job)s",status=~"5.."}[5m])) / sum(rate(http_requests_total{job="%(job)s"}[5m]))', "5xx"),
-    ("p99 latency by route", 'histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{job="%(job)s"}[5m])))', "{{route}}"),
+    ("Requests/s by route", 'sum by (route) (rate(http_server_requests_total{job="%(job)s"}[5m]))', "{{route}}"),
+    ("5xx ratio", 'sum(rate(http_server_requests_total{job="%(job)s",status=~"5.."}[5m])) / sum(rate(http_server_requests_total{job="%(job)s"}[5m]))', "5xx"),
+    ("p99 latency by route", 'histogram_quantile(0.99, sum by (route, le) (rate(http_server_request_duration_seconds_bucket{job="%(job)s"}[5m])))', "{{route}}"),
 ]
 DB = [
-    ("Database pool in use", 'max by (pod) (db_pool_connections{job="%(job)s",state="in_use"})', "{{pod}}"),
+    ("Database pool in use / max", 'max by (pod) (db_pool_connections{job="%(job)s",state="in_use"} / ignoring(state) db_pool_max_connections{job="%(job)s"})', "{{pod}}"),
 ]
 SPECIFIC = {
     "gateway": [
