@@ -7,7 +7,10 @@
 //!   matching [`JwtVerifier`](auth_core::jwt::JwtVerifier) for a service under test.
 //! - [`http`]: a plain HTTP client.
 //! - [`operator::Operator`]: tenants, users and keys through auth's operator API.
+//! - [`kit_checks`]: what every service's tests assert about the service kit
+//!   (metrics, health, refused start-ups).
 
+pub mod kit_checks;
 pub mod operator;
 pub mod process;
 
