@@ -44,7 +44,7 @@ SPECIFIC = {
     "generation-worker": [
         ("Queued jobs", 'sum(jobs_queue_depth{queue="generation"})', "queued"),
         ("Oldest queued job (s)", 'max(jobs_oldest_queued_age_seconds{queue="generation"})', "oldest"),
-        ("Webhook deliveries/s by outcome", "sum by (outcome) (rate(webhook_deliveries_total[5m]))", "{{outcome}}"),
+        ("Webhook deliveries/s by outcome", "sum by (outcome) (rate(generation_webhook_deliveries_total[5m]))", "{{outcome}}"),
     ] + DB,
 }
 COMMON = [
