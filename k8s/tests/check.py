@@ -453,6 +453,30 @@ def code_text() -> str:
 EXTERNAL_METRICS = re.compile(r"^(up|container_.*|kube_.*|process_.*|node_.*|certmanager_.*)$")  # Prometheus, cAdvisor, kube-state-metrics, cert-manager
 
 
+_rule_texts_override: list[str] | None = None
+
+
+def rule_texts() -> list[str]:
+    if _rule_texts_override is not None:
+        return _rule_texts_override
+    return [f.read_text() for f in sorted(K8S.glob("components/**/rules.yaml"))]
+
+
+def _mutated_rules(replace: str, by: str, expect: str) -> str | None:
+    global _rule_texts_override
+    texts = rule_texts()
+    if not any(replace in t for t in texts):
+        return f"selftest: {replace!r} is not in the rules any more"
+    _rule_texts_override = [t.replace(replace, by, 1) for t in texts]
+    try:
+        errors = check_rules()
+    finally:
+        _rule_texts_override = None
+    if not any(expect in e for e in errors):
+        return f"check_rules missed a mutation (expected {expect!r}, got {errors[:3]})"
+    return None
+
+
 def check_rules() -> list[str]:
     import promql_parser
 
@@ -462,8 +486,8 @@ def check_rules() -> list[str]:
     anchors = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"(?m)^#+ (.+)$", runbook)}
     alerts = set()
     pending_seen = []
-    for f in K8S.glob("components/**/rules.yaml"):
-        for doc in yaml.safe_load_all(f.read_text()):
+    for text in rule_texts():
+        for doc in yaml.safe_load_all(text):
             if not doc or doc["kind"] != "PrometheusRule":
                 continue
             for group in doc["spec"]["groups"]:
@@ -1027,7 +1051,14 @@ def check_selftest() -> list[str]:
         (check_pod_security, lambda r: _container(r[d], "Deployment", "admin-api", "migrate")["securityContext"]["capabilities"].__setitem__("drop", []), "drop ALL"),
         (check_capacity, lambda r: _configmap_of(r[d], "auth")["data"].__setitem__("AUTH__DATABASE_POOL_SIZE", "100"), "connections at the HPA maxima"),
     ]
-    return [p for p in (_mutated(*c) for c in cases) if p]
+    problems = [p for p in (_mutated(*c) for c in cases) if p]
+    rule_cases = [
+        ("runbook_url: k8s/RUNBOOK.md#ratelimitfailopen", "runbook_url: k8s/RUNBOOK.md#nosuchsection", "names no section"),
+        ('rate(gateway_ratelimit_failures_total{outcome="allowed"}[5m])', 'rate(gateway_ratelimit_failures_totl{outcome="allowed"}[5m])', "gateway_ratelimit_failures_totl is not emitted"),
+        ("sum(rate(ratelimit_fallback_total[5m])) > 0", "sum(rate(ratelimit_fallback_total[5m]) > 0", "does not parse"),
+    ]
+    problems += [p for p in (_mutated_rules(*c) for c in rule_cases) if p]
+    return problems
 
 
 CHECKS = [
