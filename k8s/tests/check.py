@@ -468,10 +468,12 @@ def _mutated_rules(replace: str, by: str, expect: str) -> str | None:
     if not any(replace in t for t in texts):
         return f"selftest: {replace!r} is not in the rules any more"
     _rule_texts_override = [t.replace(replace, by, 1) for t in texts]
+    saved_notes = list(notes)
     try:
         errors = check_rules()
     finally:
         _rule_texts_override = None
+        notes[:] = saved_notes
     if not any(expect in e for e in errors):
         return f"check_rules missed a mutation (expected {expect!r}, got {errors[:3]})"
     return None
