@@ -907,6 +907,10 @@ def check_network() -> list[str]:
 
 def check_capacity() -> list[str]:
     errors = []
+    documented = {}
+    for row in readme_table("PostgreSQL connections"):  # service | pool | dev max | prod max | dev | prod
+        if row[0] == "total":
+            documented = {"dev": int(row[4]), "prod": int(row[5]), "prod-ingress": int(row[5])}
     for overlay in OVERLAYS:
         docs = rendered[overlay]
         hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler")}
@@ -936,6 +940,8 @@ def check_capacity() -> list[str]:
                 migrate = 1 if spec.get("initContainers") else 0
                 total += replicas * (pool + migrate)
                 lines.append(f"{obj['metadata']['name']} {replicas}×({pool}+{migrate})")
+        if documented.get(overlay) != total:
+            errors.append(f"{overlay}: README \"PostgreSQL connections\" says {documented.get(overlay)} connections in total, the manifests make {total}")
         if overlay == "dev":
             pg = find(docs, "StatefulSet", "postgres")
             args = " ".join(pod_spec(pg)["containers"][0].get("args", []))
