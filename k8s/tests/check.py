@@ -626,6 +626,20 @@ def check_config() -> list[str]:
                         errors.append(f"{ident}: secret {name} is not set (the compiled-in development value would be used)")
                     elif v[0] != "secret":
                         errors.append(f"{ident}: secret {name} comes from a {v[0]}, not a Secret")
+            # The grace period covers the preStop pause plus the service's own drain.
+            if role == "main" and prefix != "-":
+                drain = None
+                for key in keys:
+                    if key.path[-1].startswith("shutdown_timeout"):
+                        name = prefix + "__" + "__".join(key.path).upper()
+                        v = env.get(name)
+                        drain = int(v[1]) if v and v[0] in ("value", "configmap") else int(key.default.replace("_", "")) if key.default and key.default.replace("_", "").isdigit() else None
+                if drain is not None:
+                    spec = pod_spec(obj)
+                    pre = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+                    grace = spec.get("terminationGracePeriodSeconds", 30)
+                    if pre + drain >= grace:
+                        errors.append(f"{ident}: preStop {pre}s + shutdown timeout {drain}s do not fit terminationGracePeriodSeconds {grace}")
     for s in sorted(skipped):
         notes.append(f"config: {s} has no source on this branch: its pods' keys are not checked")
     return errors
@@ -1048,6 +1062,7 @@ def check_selftest() -> list[str]:
             next(i for i, e in enumerate(_container(r[d], "Deployment", "auth", "auth")["env"]) if e["name"] == "AUTH__OPERATOR_TOKEN"),
             {"name": "AUTH__OPERATOR_TOKEN", "value": "x"}), "comes from a value"),
         (check_config, lambda r: _container(r[d], "Deployment", "admin-api", "migrate").__setitem__("args", ["migrat"]), "`migrat` is not a subcommand"),
+        (check_config, lambda r: pod_spec(find(r[d], "Deployment", "gateway")).__setitem__("terminationGracePeriodSeconds", 20), "do not fit terminationGracePeriodSeconds"),
         (check_routes_ports, lambda r: _container(r[d], "Deployment", "ratelimit", "ratelimit")["readinessProbe"]["httpGet"].__setitem__("path", "/ready"), "path /ready is served by no route"),
         (check_routes_ports, lambda r: _container(r[d], "Deployment", "partner-api", "partner-api")["ports"][0].__setitem__("containerPort", 9999), "listens on 8102, which is no containerPort"),
         (check_routes_ports, lambda r: find(r["prod"], "Service", "gateway")["spec"]["ports"].append({"name": "internal", "port": 9080, "targetPort": "internal"}), "only the public port"),
