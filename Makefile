@@ -7,12 +7,12 @@ ENV_FILE := .local/env
 WITH_ENV = set -a; source $(ENV_FILE); set +a;
 
 .PHONY: help run test test-k8s lint fmt build backing-services stop-backing-services tools \
-        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner clean-local
+        bench-auth bench-ratelimit bench-gateway bench-admin bench-partner bench-generation clean-local
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-run: backing-services ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
+run: backing-services tools ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
 test: backing-services tools lint ## Lint, build, and run every test against real PostgreSQL and Redis (and test-k8s beside them)
@@ -42,9 +42,11 @@ backing-services: ## Make PostgreSQL and Redis available (existing ones, else pr
 stop-backing-services: ## Stop the private PostgreSQL/Redis under .local/ (if any)
 	@deploy/local/stop-backing-services.sh
 
-tools: ## Install what the tests need when missing: cargo-nextest, redis-server (outage tests start private ones)
+tools: ## Install what the tests need when missing: cargo-nextest, redis-server (outage tests start private ones), ffmpeg (generation's local provider, ffprobe in tests), pgbench (bench-generation smoke)
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
 	@command -v redis-server >/dev/null || deploy/local/apt-install.sh redis-server
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || deploy/local/apt-install.sh ffmpeg
+	@command -v pgbench >/dev/null || deploy/local/apt-install.sh postgresql-contrib
 
 bench-auth: backing-services ## Authenticate calls/s and p50/p99, cached and uncached
 	@$(WITH_ENV) deploy/bench/auth.sh
@@ -56,6 +58,8 @@ bench-admin: backing-services ## Admin list latency at page 1 vs page 10,000 ove
 	@$(WITH_ENV) deploy/bench/admin.sh
 bench-partner: backing-services ## Ingest events/s vs raw COPY; list p50/p99 over many events
 	@$(WITH_ENV) deploy/bench/partner.sh
+bench-generation: backing-services tools ## Image job create→succeeded p50/p99; queue jobs/s (2 workers) vs a pgbench SKIP LOCKED loop
+	@$(WITH_ENV) deploy/bench/generation.sh
 
 clean-local: stop-backing-services ## Remove .local/ (private databases, demo tokens)
 	rm -rf .local

@@ -67,6 +67,10 @@ ADMIN_API__DATABASE__URL="$(db_url platform_admin)" \
   start admin-api http://127.0.0.1:8101/readyz "$bin/admin-api" serve
 PARTNER_API__DATABASE__URL="$(db_url platform_partner)" \
   start partner-api http://127.0.0.1:8102/readyz "$bin/partner-api" serve
+GENERATION_API__DATABASE__URL="$(db_url platform_generation)" GENERATION_API__STORAGE__ROOT="$root/.local/objects" \
+  start generation-api http://127.0.0.1:8103/readyz "$bin/generation-api" serve
+GENERATION_WORKER__DATABASE__URL="$(db_url platform_generation)" GENERATION_WORKER__STORAGE__ROOT="$root/.local/objects" \
+  start generation-worker http://127.0.0.1:8104/readyz "$bin/generation-worker" serve
 GATEWAY__REDIS__URL="$REDIS_URL" \
   start gateway http://127.0.0.1:9080/readyz "$bin/gateway" serve
 
@@ -102,12 +106,20 @@ else
   "admin": "$admin_key",
   "partner": "$partner_key",
   "partner_project_id": "$public_id",
-  "generation": "$generation_key"
+  "generation": "$generation_key",
+  "generation_workspace_id": "$workspace_id"
 }
 JSON
   echo "  demo keys written to .local/demo-tokens.json"
 fi
 
+# The demo workspace: plan, this month's credits, a brand profile, avatars (idempotent).
+workspace="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json")).get("generation_workspace_id", ""))')"
+if [ -n "$workspace" ]; then
+  GENERATION_API__DATABASE__URL="$(db_url platform_generation)" "$bin/generation-api" seed --workspace "$workspace" \
+    --name "Demo Workspace" --plan starter >"$logs/seed-generation.log" 2>&1
+fi
+generation="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["generation"])')"
 admin="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["admin"])')"
 partner="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["partner"])')"
 project="$(python3 -c 'import json; print(json.load(open(".local/demo-tokens.json"))["partner_project_id"])')"
@@ -116,13 +128,17 @@ cat <<TXT
 Platform running. Public gateway: http://127.0.0.1:8080 (internal: http://127.0.0.1:9080/metrics)
   auth        http://127.0.0.1:8181 (operator API, JWKS)   gRPC 127.0.0.1:50051
   ratelimit   gRPC 127.0.0.1:50052                          http://127.0.0.1:8182/metrics
-  admin-api   http://127.0.0.1:8101    partner-api http://127.0.0.1:8102
+  admin-api   http://127.0.0.1:8101    partner-api http://127.0.0.1:8102    generation-api http://127.0.0.1:8103 (+ 1 worker)
 Demo keys: .local/demo-tokens.json
 
 Try (curl -g: the seeds' bracketed query parameters are not curl globs):
   curl -g -H "Authorization: Bearer $admin" "http://admin.localhost:8080/api/v1/customers?filter[lifecycle_stage]=loyal&sort=-last_order_at&limit=10"
   curl -g -H "Authorization: Bearer $partner" "http://partner.localhost:8080/api/partner/health"
   curl -X POST -H "Content-Type: application/json" -d '{"projectId":"$project","events":[{"name":"page_view"}]}' http://partner.localhost:8080/sdk/ingest
+  curl -H "Authorization: Bearer $generation" http://gen.localhost:8080/api/v1/credits
+  curl http://gen.localhost:8080/api/v1/images/generations -H "Authorization: Bearer $generation" -H "Content-Type: application/json" \
+    -d '{"prompt": "Clean skincare product photo on a white bathroom counter.", "aspect_ratio": "1:1", "image_count": 1}'
+  then: curl -H "Authorization: Bearer $generation" http://gen.localhost:8080/api/v1/jobs/<job id>/result  (signed URLs to the PNG)
 
 Ctrl-C stops everything.
 TXT

@@ -13,7 +13,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::HashMap,
-    sync::{Mutex, RwLock},
+    sync::RwLock,
     time::{Duration, Instant},
 };
 
@@ -183,7 +183,9 @@ pub struct JwtVerifier {
     audience: String,
     keys: RwLock<HashMap<String, DecodingKey>>,
     jwks_url: Option<String>,
-    last_fetch: Mutex<Option<Instant>>,
+    /// Held across a JWKS fetch: concurrent requests naming an unknown `kid`
+    /// (a cold start, a rotation) wait for the one fetch instead of being refused.
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
     http: reqwest::Client,
 }
 
@@ -203,7 +205,7 @@ impl JwtVerifier {
             audience: audience.into(),
             keys: RwLock::new(decoding_keys(jwks)),
             jwks_url: None,
-            last_fetch: Mutex::new(None),
+            last_fetch: tokio::sync::Mutex::new(None),
             http: reqwest::Client::new(),
         }
     }
@@ -215,7 +217,7 @@ impl JwtVerifier {
             audience: audience.into(),
             keys: RwLock::new(HashMap::new()),
             jwks_url: Some(url.into()),
-            last_fetch: Mutex::new(None),
+            last_fetch: tokio::sync::Mutex::new(None),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(3))
                 .build()
@@ -263,16 +265,12 @@ impl JwtVerifier {
         let Some(url) = &self.jwks_url else {
             return Ok(());
         };
-        {
-            let mut last = self
-                .last_fetch
-                .lock()
-                .map_err(|_| JwtError::Jwks("poisoned".into()))?;
-            if last.is_some_and(|t| t.elapsed() < REFETCH_INTERVAL) {
-                return Ok(());
-            }
-            *last = Some(Instant::now());
+        let mut last = self.last_fetch.lock().await;
+        if last.is_some_and(|t| t.elapsed() < REFETCH_INTERVAL) {
+            // A fetch just finished (maybe while this caller waited for the lock).
+            return Ok(());
         }
+        *last = Some(Instant::now());
         let jwks: Jwks = self
             .http
             .get(url)
@@ -377,6 +375,53 @@ mod tests {
             B64.encode(claims)
         );
         assert!(v.verify(&none).await.is_err());
+    }
+
+    #[actix_web::test]
+    async fn concurrent_first_requests_wait_for_one_jwks_fetch() {
+        use actix_web::{App, HttpResponse, HttpServer, web};
+        let key = SigningKey::generate("cold").unwrap();
+        let jwks = jwks_of(&[&key]);
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = fetches.clone();
+        let server = HttpServer::new(move || {
+            let (jwks, counter) = (jwks.clone(), counter.clone());
+            App::new().route(
+                "/jwks",
+                web::get().to(move || {
+                    let (jwks, counter) = (jwks.clone(), counter.clone());
+                    async move {
+                        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        HttpResponse::Ok().json(jwks)
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let url = format!("http://127.0.0.1:{}/jwks", server.addrs()[0].port());
+        actix_web::rt::spawn(server.run());
+        let v = std::sync::Arc::new(JwtVerifier::remote(url, "admin-api"));
+        let token = key
+            .sign(&InternalClaims::new(
+                &principal(),
+                "admin-api",
+                now(),
+                Duration::from_secs(60),
+            ))
+            .unwrap();
+        let calls: Vec<_> = (0..20)
+            .map(|_| {
+                let (v, token) = (v.clone(), token.clone());
+                actix_web::rt::spawn(async move { v.verify(&token).await.is_ok() })
+            })
+            .collect();
+        for call in calls {
+            assert!(call.await.unwrap(), "a cold verifier refused a valid token");
+        }
+        assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]

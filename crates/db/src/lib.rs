@@ -3,13 +3,16 @@
 //! one mapping of database errors into the envelope ([`db_error`]).
 //!
 //! No libpq: diesel is built with `postgres_backend` only and connections come
-//! from diesel-async (tokio-postgres underneath).
+//! from diesel-async (tokio-postgres underneath), over TLS (rustls) when the URL
+//! says `sslmode=require|verify-full` (see [`tls`]).
+
+pub mod tls;
 
 use diesel::{ConnectionError, result::Error as DieselError};
 use diesel_async::{
-    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+    AsyncPgConnection, RunQueryDsl,
     async_connection_wrapper::AsyncConnectionWrapper,
-    pooled_connection::{AsyncDieselConnectionManager, deadpool},
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool},
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 use error_envelope::ApiError;
@@ -35,7 +38,9 @@ pub enum DbError {
 
 /// A pool of at most `max_size` connections; connections are made lazily.
 pub fn pool(url: &str, max_size: usize) -> Result<Pool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(tls::establish(url)));
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     deadpool::Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(5)))
@@ -64,10 +69,9 @@ pub fn db_error(resource: &'static str) -> impl Fn(DieselError) -> ApiError {
 /// blocking thread through `AsyncConnectionWrapper` (works under actix's
 /// current-thread runtimes too).
 pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> Result<(), DbError> {
-    let url = url.to_owned();
+    let conn = tls::establish(url).await?;
     tokio::task::spawn_blocking(move || {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         conn.run_pending_migrations(migrations)
             .map_err(|e| DbError::Migrations(e.to_string()))?;
         Ok(())
@@ -118,7 +122,7 @@ pub async fn create_database_if_missing(url: &str) -> Result<(), DbError> {
             "database name {name:?} must be [a-z0-9_]"
         )));
     }
-    let mut admin = AsyncPgConnection::establish(&with_database(url, "postgres")?).await?;
+    let mut admin = tls::establish(&with_database(url, "postgres")?).await?;
     let exists: i64 = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
     ))
@@ -179,7 +183,7 @@ pub async fn fresh_database(
         .to_ascii_lowercase();
     let template = format!("tmpl_{label}_{hex}");
 
-    let mut admin = AsyncPgConnection::establish(&with_database(server_url, "postgres")?).await?;
+    let mut admin = tls::establish(&with_database(server_url, "postgres")?).await?;
     diesel::sql_query("SELECT pg_advisory_lock(727272)")
         .execute(&mut admin)
         .await?;

@@ -67,6 +67,10 @@ registry! {
     InvalidState => ("invalid_state", CONFLICT),
     /// The outputs of a generation job were asked for before it succeeded.
     JobNotSucceeded => ("job_not_succeeded", CONFLICT),
+    /// The outputs of a generation job are past their retention.
+    ResultExpired => ("result_expired", GONE),
+    /// A signed URL's signature is invalid or expired.
+    InvalidSignature => ("invalid_signature", FORBIDDEN),
     /// The `Idempotency-Key` was used before with another request.
     IdempotencyKeyReused => ("idempotency_key_reused", CONFLICT),
     /// A request with the same `Idempotency-Key` is still running.
@@ -144,6 +148,8 @@ pub mod codes {
     pub const CONFLICT: ErrorCode = ErrorCode::Conflict;
     pub const INVALID_STATE: ErrorCode = ErrorCode::InvalidState;
     pub const JOB_NOT_SUCCEEDED: ErrorCode = ErrorCode::JobNotSucceeded;
+    pub const RESULT_EXPIRED: ErrorCode = ErrorCode::ResultExpired;
+    pub const INVALID_SIGNATURE: ErrorCode = ErrorCode::InvalidSignature;
     pub const IDEMPOTENCY_KEY_REUSED: ErrorCode = ErrorCode::IdempotencyKeyReused;
     pub const IDEMPOTENCY_KEY_IN_USE: ErrorCode = ErrorCode::IdempotencyKeyInUse;
     pub const INSUFFICIENT_CREDITS: ErrorCode = ErrorCode::InsufficientCredits;

@@ -337,6 +337,18 @@ pub fn default_routes() -> Vec<RouteConfig> {
             2 * MIB,
         ),
         route(
+            "generation-files",
+            &generation,
+            &["/api/v1/files/"],
+            "generation-api",
+            "generation",
+            Dialect::Generation,
+            // Signed, short-lived result URLs: the signature is the credential.
+            AuthMode::None,
+            ("read", "read"),
+            64 * 1024,
+        ),
+        route(
             "generation-openapi",
             &generation,
             &["/api/v1/openapi.json"],

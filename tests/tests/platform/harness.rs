@@ -12,6 +12,7 @@ pub struct Platform {
     pub auth_http: String,
     pub admin_db: String,
     pub partner_db: String,
+    pub generation_db: String,
     pub http: testkit::reqwest::Client,
     // Each process is killed when the platform is dropped.
     _processes: Vec<ServiceProcess>,
@@ -61,6 +62,9 @@ impl Platform {
         let auth_db = fresh_empty_database("bbauth").await;
         let admin_db = fresh_empty_database("bbadmin").await;
         let partner_db = fresh_empty_database("bbpartner").await;
+        let generation_db = fresh_empty_database("bbgeneration").await;
+        let objects = std::env::temp_dir().join(testkit::unique("bb-objects-"));
+        let objects = objects.to_string_lossy().into_owned();
 
         let (auth, auth_process) = start(
             "auth-service",
@@ -131,6 +135,44 @@ impl Platform {
             |p| format!("http://{}/readyz", local(p[0])),
         )
         .await;
+        let (generation, generation_process) = start(
+            "generation-api",
+            1,
+            |p| {
+                vec![
+                    ("GENERATION_API__LISTEN", local(p[0])),
+                    ("GENERATION_API__DATABASE__URL", generation_db.clone()),
+                    ("GENERATION_API__JWKS_URL", jwks.clone()),
+                    (
+                        "GENERATION_API__AUTH_URL",
+                        format!("http://127.0.0.1:{auth_http}"),
+                    ),
+                    ("GENERATION_API__STORAGE__ROOT", objects.clone()),
+                    ("GENERATION_API__DATABASE__POOL_SIZE", POOL_SIZE.into()),
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[0])),
+        )
+        .await;
+        let (_, worker_process) = start(
+            "generation-worker",
+            1,
+            |p| {
+                vec![
+                    ("GENERATION_WORKER__LISTEN", local(p[0])),
+                    ("GENERATION_WORKER__DATABASE__URL", generation_db.clone()),
+                    ("GENERATION_WORKER__STORAGE__ROOT", objects.clone()),
+                    ("GENERATION_WORKER__DATABASE__POOL_SIZE", POOL_SIZE.into()),
+                    ("GENERATION_WORKER__CONCURRENCY", "4".into()),
+                    ("GENERATION_WORKER__POLL_INTERVAL_MS", "250".into()),
+                    ("GENERATION_WORKER__PROVIDER_POLL_INTERVAL_MS", "20".into()),
+                    // The test's webhook receiver listens on loopback.
+                    ("GENERATION_WORKER__WEBHOOK_ALLOW_PRIVATE", "true".into()),
+                ]
+            },
+            |p| format!("http://{}/readyz", local(p[0])),
+        )
+        .await;
         let (gateway, gateway_process) = start(
             "gateway",
             2,
@@ -156,6 +198,10 @@ impl Platform {
                         "GATEWAY__UPSTREAMS__PARTNER_API",
                         format!("http://127.0.0.1:{}", partner[0]),
                     ),
+                    (
+                        "GATEWAY__UPSTREAMS__GENERATION_API",
+                        format!("http://127.0.0.1:{}", generation[0]),
+                    ),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[1])),
@@ -167,12 +213,15 @@ impl Platform {
             auth_http: format!("http://{}", local(auth_http)),
             admin_db,
             partner_db,
+            generation_db,
             http: testkit::http(),
             _processes: vec![
                 auth_process,
                 ratelimit_process,
                 admin_process,
                 partner_process,
+                generation_process,
+                worker_process,
                 gateway_process,
             ],
         }
@@ -210,17 +259,24 @@ impl Platform {
 
     /// Runs `<bin> seed …` with the service's database.
     pub fn seed(&self, bin: &str, env: (&str, &str), args: &[&str]) {
+        let mut all = vec!["seed"];
+        all.extend_from_slice(args);
+        self.operate(bin, env, &all);
+    }
+
+    /// Runs `<bin> <args…>` (an operator command) with the service's database; returns stdout.
+    pub fn operate(&self, bin: &str, env: (&str, &str), args: &[&str]) -> String {
         let out = Command::new(binary(bin))
-            .arg("seed")
             .args(args)
             .env(env.0, env.1)
             .output()
             .expect("run seed");
         assert!(
             out.status.success(),
-            "{bin} seed failed: {}",
+            "{bin} {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     /// GET through the gateway with a Host header.

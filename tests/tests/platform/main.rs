@@ -10,5 +10,6 @@
 
 mod admin;
 mod edge;
+mod generation;
 mod harness;
 mod partner;

@@ -1,0 +1,21 @@
+-- The queue columns crates/jobs relies on. A queue table holds them beside the
+-- owner's own columns (copy them into the owner's CREATE TABLE; the owner's
+-- tests compare its table with this list through `jobs::QUEUE_COLUMNS_SQL`).
+--   id               UUID        PRIMARY KEY
+--   status           TEXT        NOT NULL DEFAULT 'queued'
+--                    CHECK (status IN ('queued','processing','succeeded','failed','canceled'))
+--   run_at           TIMESTAMPTZ NOT NULL DEFAULT now()
+--   attempts         INT         NOT NULL DEFAULT 0
+--   max_attempts     INT         NOT NULL DEFAULT 3
+--   lease_owner      TEXT
+--   lease_expires_at TIMESTAMPTZ
+--   deadline_at      TIMESTAMPTZ
+--   cancel_requested BOOLEAN     NOT NULL DEFAULT false
+--   started_at       TIMESTAMPTZ
+--   completed_at     TIMESTAMPTZ
+--   error_code       TEXT
+--   error_message    TEXT
+-- and two partial indexes:
+--   CREATE INDEX <t>_due   ON <t> (run_at, id) WHERE status = 'queued';
+--   CREATE INDEX <t>_lease ON <t> (lease_expires_at) WHERE status = 'processing';
+--   CREATE INDEX <t>_deadline ON <t> (deadline_at) WHERE status IN ('queued','processing');

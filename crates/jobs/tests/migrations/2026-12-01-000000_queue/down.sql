@@ -1,0 +1,1 @@
+DROP TABLE hook_calls; DROP TABLE test_jobs;
