@@ -8,11 +8,14 @@
 //!   JWKS publication and verification.
 //! - [`extract`]: actix extractors — [`extract::Authenticated`] and
 //!   [`extract::Scoped`], which makes "requires scope X" part of a handler's type.
+//! - [`revocation`]: the revocation event auth publishes and the one subscriber
+//!   (feature `revocations`) that auth's replicas and the gateway run.
 
 pub mod extract;
 pub mod jwt;
 pub mod key;
 mod principal;
+pub mod revocation;
 pub mod scopes;
 
 pub use principal::{Principal, Product};
