@@ -1,5 +1,10 @@
 //! The queue against real PostgreSQL: exclusive claims under concurrency,
 //! stale leases, the reaper and its hook, deadlines, retries, cancel, NOTIFY.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking"
+)]
 
 use diesel::{
     QueryableByName,
@@ -26,11 +31,11 @@ fn queue(lease: Duration) -> Queue {
     Queue::new(c).unwrap()
 }
 
-async fn insert(conn: &mut AsyncPgConnection, n: usize, extra: &str) -> Vec<Uuid> {
+async fn insert(conn: &mut AsyncPgConnection, n: usize) -> Vec<Uuid> {
     let mut ids = Vec::new();
     for _ in 0..n {
         let id = Uuid::now_v7();
-        diesel::sql_query(format!("INSERT INTO test_jobs (id) VALUES ($1); {extra}"))
+        diesel::sql_query("INSERT INTO test_jobs (id) VALUES ($1)")
             .bind::<SqlUuid, _>(id)
             .execute(conn)
             .await
@@ -77,7 +82,7 @@ fn no_hook() -> Box<jobs::FailHook<'static>> {
 #[tokio::test]
 async fn concurrent_claimers_run_every_entry_exactly_once() {
     let (url, mut conn) = setup().await;
-    insert(&mut conn, 60, "").await;
+    insert(&mut conn, 60).await;
     let q = queue(Duration::from_secs(30));
     let mut tasks = Vec::new();
     for w in 0..4 {
@@ -128,7 +133,7 @@ async fn concurrent_claimers_run_every_entry_exactly_once() {
 #[tokio::test]
 async fn a_reaped_lease_can_no_longer_finish() {
     let (_url, mut conn) = setup().await;
-    let id = insert(&mut conn, 1, "").await[0];
+    let id = insert(&mut conn, 1).await[0];
     let q = queue(Duration::from_millis(200));
     let first = q.claim(&mut conn, "stalled", 1).await.unwrap().remove(0);
     assert_eq!(first.lease.attempt, 1);
@@ -172,12 +177,12 @@ async fn a_reaped_lease_can_no_longer_finish() {
 #[tokio::test]
 async fn the_reaper_fails_exhausted_and_late_entries_through_the_hook() {
     let (_url, mut conn) = setup().await;
-    let exhausted = insert(&mut conn, 1, "").await[0];
+    let exhausted = insert(&mut conn, 1).await[0];
     diesel::sql_query("UPDATE test_jobs SET max_attempts = 1")
         .execute(&mut conn)
         .await
         .unwrap();
-    let late = insert(&mut conn, 1, "").await[0];
+    let late = insert(&mut conn, 1).await[0];
     diesel::sql_query(
         "UPDATE test_jobs SET deadline_at = now() - interval '1 second' WHERE id = $1",
     )
@@ -225,7 +230,7 @@ async fn the_reaper_fails_exhausted_and_late_entries_through_the_hook() {
         2
     );
     // A failing hook rolls the whole pass back.
-    let again = insert(&mut conn, 1, "").await[0];
+    let again = insert(&mut conn, 1).await[0];
     diesel::sql_query(
         "UPDATE test_jobs SET deadline_at = now() - interval '1 second' WHERE id = $1",
     )
@@ -242,7 +247,7 @@ async fn the_reaper_fails_exhausted_and_late_entries_through_the_hook() {
 #[tokio::test]
 async fn retries_back_off_and_then_fail() {
     let (_url, mut conn) = setup().await;
-    let id = insert(&mut conn, 1, "").await[0];
+    let id = insert(&mut conn, 1).await[0];
     diesel::sql_query("UPDATE test_jobs SET max_attempts = 2")
         .execute(&mut conn)
         .await
@@ -288,7 +293,7 @@ async fn retries_back_off_and_then_fail() {
 #[tokio::test]
 async fn cancel_is_immediate_when_queued_and_requested_when_processing() {
     let (_url, mut conn) = setup().await;
-    let ids = insert(&mut conn, 2, "").await;
+    let ids = insert(&mut conn, 2).await;
     let q = queue(Duration::from_secs(30));
     let c = q.claim(&mut conn, "w", 1).await.unwrap().remove(0);
     let other = if c.lease.id == ids[0] { ids[1] } else { ids[0] };

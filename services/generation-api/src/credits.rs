@@ -122,27 +122,51 @@ pub async fn lock_account(
         .await
 }
 
-async fn append(
-    conn: &mut AsyncPgConnection,
+/// One ledger row.
+struct Entry<'a> {
     workspace: Uuid,
     mode: Mode,
-    kind: &str,
+    kind: &'a str,
     amount: i64,
     job: Option<Uuid>,
-    period: Option<&str>,
-    note: Option<&str>,
-) -> diesel::QueryResult<usize> {
+    period: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+impl<'a> Entry<'a> {
+    fn new(workspace: Uuid, mode: Mode, kind: &'a str, amount: i64) -> Self {
+        Self {
+            workspace,
+            mode,
+            kind,
+            amount,
+            job: None,
+            period: None,
+            note: None,
+        }
+    }
+
+    fn job(self, job: Uuid) -> Self {
+        Self {
+            job: Some(job),
+            ..self
+        }
+    }
+}
+
+/// Appends `entry`; 0 when a unique index (the monthly grant's period) already holds it.
+async fn append(conn: &mut AsyncPgConnection, entry: Entry<'_>) -> diesel::QueryResult<usize> {
     diesel::sql_query(
         "INSERT INTO credit_ledger (workspace_id, env, kind, amount, job_id, period, note) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
-    .bind::<SqlUuid, _>(workspace)
-    .bind::<Text, _>(mode.as_str())
-    .bind::<Text, _>(kind)
-    .bind::<BigInt, _>(amount)
-    .bind::<Nullable<SqlUuid>, _>(job)
-    .bind::<Nullable<Text>, _>(period)
-    .bind::<Nullable<Text>, _>(note)
+    .bind::<SqlUuid, _>(entry.workspace)
+    .bind::<Text, _>(entry.mode.as_str())
+    .bind::<Text, _>(entry.kind)
+    .bind::<BigInt, _>(entry.amount)
+    .bind::<Nullable<SqlUuid>, _>(entry.job)
+    .bind::<Nullable<Text>, _>(entry.period)
+    .bind::<Nullable<Text>, _>(entry.note)
     .execute(conn)
     .await
 }
@@ -175,13 +199,10 @@ pub async fn grant(
     ensure_workspace(conn, workspace).await?;
     append(
         conn,
-        workspace,
-        Mode::Live,
-        "grant",
-        amount,
-        None,
-        None,
-        Some(note),
+        Entry {
+            note: Some(note),
+            ..Entry::new(workspace, Mode::Live, "grant", amount)
+        },
     )
     .await?;
     adjust(conn, workspace, amount, 0).await
@@ -196,13 +217,11 @@ pub async fn grant_monthly(
     let acct = account(conn, workspace, Mode::Live).await?;
     let inserted = append(
         conn,
-        workspace,
-        Mode::Live,
-        "grant",
-        acct.monthly_credits,
-        None,
-        Some(period),
-        Some("monthly plan grant"),
+        Entry {
+            period: Some(period),
+            note: Some("monthly plan grant"),
+            ..Entry::new(workspace, Mode::Live, "grant", acct.monthly_credits)
+        },
     )
     .await?;
     if inserted == 1 {
@@ -238,13 +257,7 @@ pub async fn reserve(
 ) -> diesel::QueryResult<()> {
     append(
         conn,
-        workspace,
-        mode,
-        "reserve",
-        amount,
-        Some(job),
-        None,
-        None,
+        Entry::new(workspace, mode, "reserve", amount).job(job),
     )
     .await?;
     if mode == Mode::Live {
@@ -265,25 +278,13 @@ pub async fn capture(
     let charged = charged.clamp(0, reserved);
     append(
         conn,
-        workspace,
-        mode,
-        "capture",
-        charged,
-        Some(job),
-        None,
-        None,
+        Entry::new(workspace, mode, "capture", charged).job(job),
     )
     .await?;
     if reserved > charged {
         append(
             conn,
-            workspace,
-            mode,
-            "release",
-            reserved - charged,
-            Some(job),
-            None,
-            None,
+            Entry::new(workspace, mode, "release", reserved - charged).job(job),
         )
         .await?;
     }
@@ -303,13 +304,7 @@ pub async fn release(
 ) -> diesel::QueryResult<()> {
     append(
         conn,
-        workspace,
-        mode,
-        "release",
-        reserved,
-        Some(job),
-        None,
-        None,
+        Entry::new(workspace, mode, "release", reserved).job(job),
     )
     .await?;
     if mode == Mode::Live {

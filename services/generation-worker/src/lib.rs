@@ -67,10 +67,12 @@ pub fn observability_server(
     let metrics = Arc::new(metrics);
     let readiness = Arc::new(database::require_ready(Readiness::new(), pool));
     Ok(actix_web::HttpServer::new(move || {
-        actix_web::App::new().configure(service_kit::observability_routes(
-            Arc::clone(&readiness),
-            Arc::clone(&metrics),
-        ))
+        actix_web::App::new()
+            .configure(service_kit::observability_routes(
+                Arc::clone(&readiness),
+                Arc::clone(&metrics),
+            ))
+            .wrap(metrics.request_metrics())
     })
     .workers(1)
     .disable_signals()

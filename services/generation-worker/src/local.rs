@@ -29,10 +29,13 @@ use std::{
 
 const FPS: u32 = 24;
 
+/// Where a finished run leaves its outputs (or why it failed) for `poll`.
+type Outcome = Arc<Mutex<Option<Result<Vec<Artifact>, String>>>>;
+
 struct Task {
     progress: Arc<AtomicU8>,
     cancel: Arc<AtomicBool>,
-    result: Arc<Mutex<Option<Result<Vec<Artifact>, String>>>>,
+    result: Outcome,
 }
 
 pub struct LocalProvider {

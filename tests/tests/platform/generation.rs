@@ -295,7 +295,13 @@ async fn generation_seed_curls_read_endpoints_media_and_webhooks_through_the_gat
     );
     let mut mac = Hmac::<Sha256>::new_from_slice(
         &base64::engine::general_purpose::STANDARD
-            .decode(secret.strip_prefix("whsec_").unwrap())
+            .decode(
+                // stdout also carries the kit's log lines; the secret is its own line.
+                secret
+                    .lines()
+                    .find_map(|l| l.strip_prefix("whsec_"))
+                    .unwrap(),
+            )
             .unwrap(),
     )
     .unwrap();
