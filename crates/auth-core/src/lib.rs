@@ -3,6 +3,7 @@
 //! - [`key`]: the API key format (`copt_live_` + 32 base62 characters with an
 //!   embedded CRC32 checksum), generation, parsing, SHA-256 hashing, display hints.
 //! - [`Product`], [`scopes`]: the three products and the scope catalog of each.
+//! - [`ids`]: typed ids with their prefixes ([`ids::KeyId`], [`ids::TenantId`]).
 //! - [`Principal`]: who is calling (tenant, product, scopes, tier, key, user).
 //! - [`jwt`]: internal EdDSA JWTs minted by auth for one upstream (`aud`),
 //!   JWKS publication and verification.
@@ -12,6 +13,7 @@
 //!   (feature `revocations`) that auth's replicas and the gateway run.
 
 pub mod extract;
+pub mod ids;
 pub mod jwt;
 pub mod key;
 mod principal;
