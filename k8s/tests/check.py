@@ -405,9 +405,23 @@ def check_dockerfile() -> list[str]:
         if any(_docker_ignored(path, pat) for pat in ignore if not pat.startswith("!")):
             errors.append(f".dockerignore excludes {path}, which the build needs")
     targets = set(re.findall(r"(?mi)^FROM \S+ AS (\S+)", text))
+    import tomllib
+
     for image, row in images_table().items():
         if row["target"] not in targets:
             errors.append(f"images.tsv: {image} builds target {row['target']}, which the Dockerfile lacks")
+        manifest = ROOT / row["service_dir"] / "Cargo.toml"
+        if not manifest.exists():
+            errors.append(f"images.tsv: {image}: no package in {row['service_dir']}")
+            continue
+        cargo = tomllib.loads(manifest.read_text())
+        bins = {b["name"] for b in cargo.get("bin", [])}
+        if (ROOT / row["service_dir"] / "src/main.rs").exists():
+            bins.add(cargo["package"]["name"])
+        if cargo["package"]["name"] != row["package"]:
+            errors.append(f"images.tsv: {image}: package {row['package']} is {cargo['package']['name']} in {manifest.relative_to(ROOT)}")
+        if row["binary"] not in bins:
+            errors.append(f"images.tsv: {image}: {row['package']} has no binary {row['binary']} ({sorted(bins)})")
     return errors
 
 
