@@ -1086,6 +1086,7 @@ def check_selftest() -> list[str]:
         (check_pod_security, lambda r: pod_spec(find(r[d], "Deployment", "gateway"))["securityContext"].pop("runAsUser"), "runAsUser must be a non-zero number"),
         (check_pod_security, lambda r: find(r[d], "Deployment", "gateway")["spec"].__setitem__("replicas", 2), "owns the count"),
         (check_pod_security, lambda r: _container(r[d], "Deployment", "admin-api", "migrate")["securityContext"]["capabilities"].__setitem__("drop", []), "drop ALL"),
+        (check_policy, lambda r: _container(r[d], "Deployment", "gateway", "gateway")["securityContext"].__setitem__("privileged", True), "CKV_K8S_16"),
         (check_capacity, lambda r: _configmap_of(r[d], "auth")["data"].__setitem__("AUTH__DATABASE__POOL_SIZE", "100"), "connections at the HPA maxima"),
     ]
     problems = [p for p in (_mutated(*c) for c in cases) if p]
