@@ -8,7 +8,7 @@ WITH_ENV = set -a; source $(ENV_FILE); set +a;
 
 .PHONY: help run test lint fmt build backing-services stop-backing-services tools \
         bench-auth bench-ratelimit bench-gateway bench-admin bench-partner bench-smoke bench-generation clean-local \
-        test-cargo sdks-setup sdks-build sdks-gen-types test-sdks test-sdks-run docs
+        test-cargo test-k8s sdks-setup sdks-build sdks-gen-types test-sdks test-sdks-run docs
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -16,12 +16,12 @@ help: ## List the targets
 run: backing-services tools ## Start the whole platform locally (gateway on 127.0.0.1:8080); Ctrl-C stops it
 	@$(WITH_ENV) deploy/local/run.sh
 
-test: backing-services tools lint sdks-setup ## Lint, build, then every suite (cargo, benchmark smoke runs, SDKs) in parallel lanes
+test: backing-services tools lint sdks-setup ## Lint, build, then every suite (cargo, benchmark smoke runs, SDKs, k8s checks) in parallel lanes
 	$(CARGO) build --workspace --bins --examples
 	$(CARGO) nextest run --workspace --profile ci --no-run
 	@# Lanes run side by side, the suites of a lane one after the other (deploy/ci/suites.sh);
 	@# every suite starts what it needs on free ports with databases of its own.
-	@$(WITH_ENV) deploy/ci/suites.sh 'rust: test-cargo bench-smoke' 'clients: test-sdks-run'
+	@$(WITH_ENV) deploy/ci/suites.sh 'rust: test-cargo bench-smoke' 'clients: test-sdks-run' 'offline: test-k8s'
 
 test-cargo: ## (binaries built) the cargo test suite: unit, service integration and black-box platform tests
 	$(CARGO) nextest run --workspace --profile ci
@@ -46,6 +46,10 @@ test-sdks-run: # (binaries built) start a platform on free ports and run the SDK
 
 docs: ## Build the API reference and narrative pages into docs/site (served by make run)
 	@docs/build.sh
+
+test-k8s: ## Offline checks of k8s/ and the images: render, schemas, policy, hadolint, rules, coherence with the code
+	@k8s/tests/install-tools.sh
+	@.local/k8s-venv/bin/python k8s/tests/check.py
 
 lint: ## rustfmt check and clippy with -D warnings
 	$(CARGO) fmt --all -- --check
