@@ -9,7 +9,7 @@ use diesel::{ConnectionError, result::Error as DieselError};
 use diesel_async::{
     AsyncConnection, AsyncPgConnection, RunQueryDsl,
     async_connection_wrapper::AsyncConnectionWrapper,
-    pooled_connection::{AsyncDieselConnectionManager, deadpool},
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool},
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 use error_envelope::ApiError;
@@ -35,7 +35,44 @@ pub enum DbError {
 
 /// A pool of at most `max_size` connections; connections are made lazily.
 pub fn pool(url: &str, max_size: usize) -> Result<Pool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    pool_with_statement_timeout(url, max_size, None)
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL `set_config(setting, value, is_local)`: `SET` with bound values.
+    fn set_config(setting: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
+}
+
+/// Like [`pool`], every connection bounded by `statement_timeout` (session
+/// setting made when the connection is opened, so it costs no round trip per
+/// query). A statement running longer is cancelled by PostgreSQL and the
+/// connection stays usable; `query::list_error` maps the error to 503.
+pub fn pool_with_statement_timeout(
+    url: &str,
+    max_size: usize,
+    statement_timeout: Option<std::time::Duration>,
+) -> Result<Pool, DbError> {
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    if let Some(timeout) = statement_timeout {
+        let millis = timeout.as_millis().to_string();
+        config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            let millis = millis.clone();
+            Box::pin(async move {
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                diesel::select(set_config(
+                    "statement_timeout",
+                    format!("{millis}ms"),
+                    false,
+                ))
+                .execute(&mut conn)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
+    }
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     deadpool::Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(5)))

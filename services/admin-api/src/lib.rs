@@ -26,7 +26,7 @@ use actix_web::{
 };
 use auth_core::jwt::JwtVerifier;
 use error_envelope::{Dialect, RequestContext, extractor_configs, not_found_handler};
-use pagination::CursorCodec;
+use query::CursorCodec;
 use rpc::ratelimit::rate_limit_client::RateLimitClient;
 use std::{net::TcpListener, time::Duration};
 

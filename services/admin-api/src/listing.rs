@@ -22,7 +22,7 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use error_envelope::ApiError;
-use pagination::{CursorCodec, CursorPage};
+use query::{CursorCodec, CursorPage};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -228,7 +228,7 @@ impl ListQuery {
         }
         filters.sort_by_key(|(f, _)| f.name);
         let sort = parse_sort(spec, sort_raw.as_deref().unwrap_or(spec.default_sort))?;
-        let limit = pagination::parse_limit(limit_raw.as_deref())?;
+        let limit = query::parse_limit(limit_raw.as_deref())?;
         Ok(Self {
             filters,
             sort,

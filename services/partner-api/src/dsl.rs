@@ -9,7 +9,7 @@
 
 use crate::config::QueryLimits;
 use error_envelope::{ApiError, codes};
-use pagination::PageParams;
+use query::PageParams;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, format_description::well_known::Rfc3339};
 use uuid::Uuid;
 

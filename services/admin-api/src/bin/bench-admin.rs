@@ -24,7 +24,7 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hdrhistogram::Histogram;
-use pagination::CursorCodec;
+use query::CursorCodec;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]

@@ -9,7 +9,7 @@ use crate::{
 };
 use actix_web::{HttpResponse, http::StatusCode, web};
 use error_envelope::{ApiError, codes};
-use pagination::CursorPage;
+use query::CursorPage;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
