@@ -52,7 +52,7 @@ async fn authenticate(req: HttpRequest) -> Result<Principal, ApiError> {
             Ok(p)
         }
         Err(crate::jwt::JwtError::Jwks(e)) => Err(ApiError::service_unavailable(
-            error_envelope::codes::SERVICE_UNAVAILABLE,
+            error_envelope::ErrorCode::ServiceUnavailable,
             "authentication keys are unavailable; retry shortly",
         )
         .with_log_detail(e)),

@@ -82,15 +82,10 @@ pub fn pool_with_statement_timeout(
         .map_err(|e| DbError::Pool(e.to_string()))
 }
 
-/// Takes a connection from the pool, mapping exhaustion to 503.
+/// Takes a connection from the pool; exhaustion or an unreachable server is a
+/// 503 (error-envelope's `From` impl for pool errors).
 pub async fn conn(pool: &Pool) -> Result<PooledConn, ApiError> {
-    pool.get().await.map_err(|e| {
-        ApiError::service_unavailable(
-            error_envelope::codes::SERVICE_UNAVAILABLE,
-            "the database is busy or unavailable; retry shortly",
-        )
-        .with_log_detail(e.to_string())
-    })
+    Ok(pool.get().await?)
 }
 
 /// The one mapping of query errors: not found → 404 `not_found` for `resource`,

@@ -1,38 +1,13 @@
-//! [`ApiError`] and the registry of stable codes.
+//! [`ApiError`]: the error every handler returns, built from an [`ErrorCode`]
+//! of the registry, and the one mapping of infrastructure errors into it.
 
+use crate::ErrorCode;
 use actix_web::{
     HttpResponse, ResponseError,
     http::{StatusCode, header},
 };
 use serde_json::{Value, json};
 use std::borrow::Cow;
-
-/// Stable error codes. Clients match on these strings; never rename one.
-pub mod codes {
-    pub const INVALID_TOKEN: &str = "invalid_token";
-    pub const INSUFFICIENT_SCOPE: &str = "insufficient_scope";
-    pub const RATE_LIMITED: &str = "rate_limited";
-    pub const VALIDATION_FAILED: &str = "validation_failed";
-    pub const INVALID_REQUEST: &str = "invalid_request";
-    pub const INVALID_JSON: &str = "invalid_json";
-    pub const INVALID_Q: &str = "invalid_q";
-    pub const INVALID_CURSOR: &str = "invalid_cursor";
-    pub const NOT_FOUND: &str = "not_found";
-    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
-    pub const CONFLICT: &str = "conflict";
-    pub const INVALID_STATE: &str = "invalid_state";
-    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
-    pub const IDEMPOTENCY_KEY_IN_USE: &str = "idempotency_key_in_use";
-    pub const INSUFFICIENT_CREDITS: &str = "insufficient_credits";
-    pub const CAPACITY_EXCEEDED: &str = "capacity_exceeded";
-    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
-    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
-    pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";
-    pub const UPSTREAM_TIMEOUT: &str = "upstream_timeout";
-    pub const BAD_GATEWAY: &str = "bad_gateway";
-    pub const SERVICE_UNAVAILABLE: &str = "service_unavailable";
-    pub const INTERNAL: &str = "internal_error";
-}
 
 /// Which body shape a service answers errors with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -55,7 +30,7 @@ pub struct ApiError(Box<Inner>);
 #[derive(Debug, Clone)]
 struct Inner {
     status: StatusCode,
-    code: Cow<'static, str>,
+    code: ErrorCode,
     message: Cow<'static, str>,
     details: Value,
     headers: Vec<(header::HeaderName, header::HeaderValue)>,
@@ -63,14 +38,33 @@ struct Inner {
 }
 
 impl ApiError {
-    pub fn new(
+    /// An error with `code` and its registered status.
+    pub fn from_code(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with_status(code.status(), code, message)
+    }
+
+    /// An error with an explicit status. The status must be the code's
+    /// registered one, except for `invalid_request`, which also stands for the
+    /// other 4xx statuses (e.g. 431) raised before a handler runs.
+    /// Prefer [`from_code`](Self::from_code).
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        debug_assert!(
+            status == code.status()
+                || (code == ErrorCode::InvalidRequest && status.is_client_error()),
+            "{code} is registered with {}, not {status}",
+            code.status()
+        );
+        Self::with_status(status, code, message)
+    }
+
+    fn with_status(
         status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
+        code: ErrorCode,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
         Self(Box::new(Inner {
             status,
-            code: code.into(),
+            code,
             message: message.into(),
             details: json!({}),
             headers: Vec::new(),
@@ -99,8 +93,12 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.0.status
     }
-    pub fn code(&self) -> &str {
-        &self.0.code
+    /// The code on the wire.
+    pub fn code(&self) -> &'static str {
+        self.0.code.as_str()
+    }
+    pub fn error_code(&self) -> ErrorCode {
+        self.0.code
     }
     pub fn message(&self) -> &str {
         &self.0.message
@@ -112,16 +110,15 @@ impl ApiError {
     // ---- the registry: one constructor per code -------------------------------------------
 
     pub fn invalid_token(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, message).with_header(
+        Self::from_code(ErrorCode::InvalidToken, message).with_header(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
         )
     }
 
     pub fn insufficient_scope(scope: &str) -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            codes::INSUFFICIENT_SCOPE,
+        Self::from_code(
+            ErrorCode::InsufficientScope,
             format!("this key lacks the scope {scope}"),
         )
         .with_details(json!({ "required_scope": scope }))
@@ -129,71 +126,65 @@ impl ApiError {
 
     /// 400 `validation_failed` naming the field.
     pub fn validation(field: &str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, codes::VALIDATION_FAILED, message)
+        Self::from_code(ErrorCode::ValidationFailed, message)
             .with_details(json!({ "field": field }))
     }
 
-    /// 400 with any code and the offending parameter in `details.parameter`.
-    pub fn bad_parameter(code: &'static str, parameter: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message.into())
-            .with_details(json!({ "parameter": parameter }))
+    /// `code` with the offending parameter in `details.parameter`.
+    pub fn bad_parameter(code: ErrorCode, parameter: &str, message: impl Into<String>) -> Self {
+        Self::from_code(code, message.into()).with_details(json!({ "parameter": parameter }))
     }
 
     pub fn invalid_cursor() -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_CURSOR,
+        Self::from_code(
+            ErrorCode::InvalidCursor,
             "the cursor is malformed, tampered with, or was issued for other filters or sort",
         )
         .with_details(json!({ "parameter": "cursor" }))
     }
 
     pub fn not_found(resource: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("{resource} not found"),
-        )
+        Self::from_code(ErrorCode::NotFound, format!("{resource} not found"))
     }
 
     pub fn invalid_state(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::CONFLICT, codes::INVALID_STATE, message)
+        Self::from_code(ErrorCode::InvalidState, message)
     }
 
     pub fn payload_too_large(limit_bytes: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::PAYLOAD_TOO_LARGE,
+        Self::from_code(
+            ErrorCode::PayloadTooLarge,
             format!("the request body exceeds {limit_bytes} bytes"),
         )
         .with_details(json!({ "limit_bytes": limit_bytes }))
     }
 
     pub fn rate_limited(retry_after_seconds: u64) -> Self {
-        Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMITED,
-            "rate limit exceeded",
-        )
-        .with_details(json!({ "retry_after_seconds": retry_after_seconds }))
-        .with_header(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(retry_after_seconds),
-        )
+        Self::from_code(ErrorCode::RateLimited, "rate limit exceeded")
+            .with_details(json!({ "retry_after_seconds": retry_after_seconds }))
+            .with_header(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_seconds),
+            )
     }
 
-    pub fn service_unavailable(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    /// A 503 (`service_unavailable`, `upstream_unavailable`, …).
+    pub fn service_unavailable(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        debug_assert_eq!(code.status(), StatusCode::SERVICE_UNAVAILABLE, "{code}");
+        Self::from_code(code, message)
+    }
+
+    /// 503 `service_unavailable` for the database or its pool (busy or down).
+    pub fn database_unavailable() -> Self {
+        Self::from_code(
+            ErrorCode::ServiceUnavailable,
+            "the database is busy or unavailable; retry shortly",
+        )
     }
 
     /// A 500 whose cause goes to the log only.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL,
-            "internal error",
-        )
-        .with_log_detail(cause.to_string())
+        Self::from_code(ErrorCode::Internal, "internal error").with_log_detail(cause.to_string())
     }
 
     // ---- rendering -------------------------------------------------------------------------
@@ -203,7 +194,7 @@ impl ApiError {
         match dialect {
             Dialect::Admin => json!({
                 "error": {
-                    "code": self.0.code,
+                    "code": self.0.code.as_str(),
                     "message": self.0.message,
                     "details": self.0.details,
                     "request_id": request_id,
@@ -211,7 +202,7 @@ impl ApiError {
             }),
             Dialect::Generation => json!({
                 "error": {
-                    "code": self.0.code,
+                    "code": self.0.code.as_str(),
                     "message": self.0.message,
                     "details": self.0.details,
                 },
@@ -223,9 +214,13 @@ impl ApiError {
     /// A complete response in `dialect` with `X-Request-Id`.
     pub fn render(&self, dialect: Dialect, request_id: &str) -> HttpResponse {
         if self.0.status.is_server_error() {
-            tracing::error!(code = %self.0.code, detail = self.0.log_detail.as_deref().unwrap_or(""), "request failed");
+            tracing::error!(
+                code = self.0.code.as_str(),
+                detail = self.0.log_detail.as_deref().unwrap_or(""),
+                "request failed"
+            );
         } else if let Some(detail) = &self.0.log_detail {
-            tracing::info!(code = %self.0.code, detail, "request refused");
+            tracing::info!(code = self.0.code.as_str(), detail, "request refused");
         }
         let mut res = HttpResponse::build(self.0.status);
         for (name, value) in &self.0.headers {

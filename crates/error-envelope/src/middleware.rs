@@ -1,7 +1,7 @@
 //! [`RequestContext`] middleware and the extractor configs that map actix's
 //! errors into the envelope.
 
-use crate::{ApiError, Dialect, RequestId, codes};
+use crate::{ApiError, Dialect, ErrorCode, RequestId};
 use actix_web::{
     Error, HttpMessage, HttpRequest, HttpResponse,
     body::{BoxBody, EitherBody, MessageBody},
@@ -129,23 +129,19 @@ fn to_api_error(status: StatusCode, err: Option<&Error>) -> ApiError {
     let cause = err.map(|e| e.to_string()).unwrap_or_default();
     match status {
         StatusCode::NOT_FOUND => ApiError::not_found("resource"),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            status,
-            codes::METHOD_NOT_ALLOWED,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::from_code(
+            ErrorCode::MethodNotAllowed,
             "this method is not allowed on this resource",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            status,
-            codes::PAYLOAD_TOO_LARGE,
-            "the request body is too large",
-        ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-            status,
-            codes::UNSUPPORTED_MEDIA_TYPE,
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::from_code(ErrorCode::PayloadTooLarge, "the request body is too large")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::from_code(
+            ErrorCode::UnsupportedMediaType,
             "the request body must be application/json",
         ),
         s if s.is_client_error() => {
-            ApiError::new(s, codes::INVALID_REQUEST, "the request is invalid")
+            ApiError::new(s, ErrorCode::InvalidRequest, "the request is invalid")
                 .with_log_detail(cause)
         }
         _ => ApiError::internal(cause),
@@ -176,42 +172,30 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::payload_too_large(limit)
         }
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
+        JsonPayloadError::ContentType => ApiError::from_code(
+            ErrorCode::UnsupportedMediaType,
             "Content-Type must be application/json",
         ),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
             let field = field_of_serde_message(&message).map(str::to_owned);
-            let mut api = ApiError::new(
-                StatusCode::BAD_REQUEST,
-                codes::VALIDATION_FAILED,
-                message.clone(),
-            );
+            let mut api = ApiError::from_code(ErrorCode::ValidationFailed, message.clone());
             if let Some(field) = field {
                 api = api.with_details(json!({ "field": field }));
             }
             api
         }
-        JsonPayloadError::Deserialize(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_JSON,
-            format!("invalid JSON: {e}"),
-        ),
-        other => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_JSON,
-            "invalid JSON body",
-        )
-        .with_log_detail(other.to_string()),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::from_code(ErrorCode::InvalidJson, format!("invalid JSON: {e}"))
+        }
+        other => ApiError::from_code(ErrorCode::InvalidJson, "invalid JSON body")
+            .with_log_detail(other.to_string()),
     }
 }
 
 fn query_error(err: QueryPayloadError) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        codes::INVALID_REQUEST,
+    ApiError::from_code(
+        ErrorCode::InvalidRequest,
         format!("invalid query string: {err}"),
     )
 }

@@ -28,7 +28,7 @@ use diesel::{
     sql_types::{BigInt, Bool, Bytea, SmallInt, Text, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::json;
@@ -151,7 +151,7 @@ impl Reply {
     pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Self, ApiError> {
         Ok(Self {
             status,
-            body: serde_json::to_string(body).map_err(ApiError::internal)?,
+            body: serde_json::to_string(body)?,
         })
     }
 
@@ -191,20 +191,14 @@ pub async fn execute<F>(
 where
     F: for<'c> FnOnce(&'c mut AsyncPgConnection) -> Effect<'c>,
 {
-    Tm::begin_transaction(conn)
-        .await
-        .map_err(ApiError::internal)?;
+    Tm::begin_transaction(conn).await?;
     match run(conn, request.as_ref(), effect).await {
         Ok(Outcome::Fresh(reply)) => {
-            Tm::commit_transaction(conn)
-                .await
-                .map_err(ApiError::internal)?;
+            Tm::commit_transaction(conn).await?;
             Ok(reply.into_response(false))
         }
         Ok(Outcome::Replay(reply)) => {
-            Tm::rollback_transaction(conn)
-                .await
-                .map_err(ApiError::internal)?;
+            Tm::rollback_transaction(conn).await?;
             Ok(reply.into_response(true))
         }
         Err(e) => {
@@ -233,18 +227,16 @@ struct Stored {
 }
 
 pub fn in_use() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        codes::IDEMPOTENCY_KEY_IN_USE,
+    ApiError::from_code(
+        ErrorCode::IdempotencyKeyInUse,
         "a request with this Idempotency-Key is still being processed; retry later",
     )
     .with_details(json!({ "header": "Idempotency-Key" }))
 }
 
 pub fn reused() -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        codes::IDEMPOTENCY_KEY_REUSED,
+    ApiError::from_code(
+        ErrorCode::IdempotencyKeyReused,
         "this Idempotency-Key was already used with a different request",
     )
     .with_details(json!({ "header": "Idempotency-Key" }))
@@ -262,8 +254,7 @@ where
         let locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
             .bind::<BigInt, _>(r.lock_id())
             .get_result::<Locked>(conn)
-            .await
-            .map_err(ApiError::internal)?;
+            .await?;
         if !locked.locked {
             return Err(in_use());
         }
@@ -275,7 +266,7 @@ where
         .bind::<BigInt, _>(PURGE_ON_WRITE)
         .execute(conn)
         .await
-        .map_err(ApiError::internal)?;
+        ?;
         let stored = diesel::sql_query(
             "SELECT request_hash, response_status, response_body FROM idempotency_keys \
              WHERE tenant_id = $1 AND key = $2 AND expires_at > now()",
@@ -320,7 +311,7 @@ where
         .bind::<BigInt, _>(TTL_HOURS)
         .execute(conn)
         .await
-        .map_err(ApiError::internal)?;
+        ?;
     }
     Ok(Outcome::Fresh(reply))
 }

@@ -68,8 +68,7 @@ async fn record(
                 .bind::<diesel::sql_types::Uuid, _>(tenant)
                 .bind::<diesel::sql_types::Text, _>(note)
                 .execute(c)
-                .await
-                .map_err(ApiError::internal)?;
+                .await?;
             Reply::created(&json!({ "id": Uuid::new_v4(), "note": note }))
         })
     })
@@ -139,8 +138,7 @@ async fn replays_refuses_reuse_and_forgets_failures() {
             Box::pin(async move {
                 diesel::sql_query("INSERT INTO effects VALUES (gen_random_uuid(), 'doomed')")
                     .execute(c)
-                    .await
-                    .map_err(ApiError::internal)?;
+                    .await?;
                 Err(ApiError::invalid_state("no"))
             })
         },

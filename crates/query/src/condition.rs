@@ -4,7 +4,7 @@ use crate::{
     spec::{Condition, Field, Op, Operand, like_pattern},
     value::{Kind, Value, is_bare_date, storable_text},
 };
-use error_envelope::ApiError;
+use error_envelope::{ApiError, ErrorCode};
 
 /// Turns `raw` into a condition on `field` with `op`; errors use `code` and name `parameter`.
 /// - `Is`: `null` / `notnull`.
@@ -16,7 +16,7 @@ pub fn parse_condition<'s, QS>(
     op: Op,
     raw: &str,
     parameter: &str,
-    code: &'static str,
+    code: ErrorCode,
     max_in: usize,
 ) -> Result<Condition<'s, QS>, ApiError> {
     let bad = |message: String| ApiError::bad_parameter(code, parameter, message);

@@ -9,7 +9,7 @@
 //! - [`PageParams`]: page/perPage for the partner API.
 
 use base64::Engine;
-use error_envelope::ApiError;
+use error_envelope::{ApiError, ErrorCode};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use serde_json::Value;
@@ -96,7 +96,7 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
     match raw.parse::<u32>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         _ => Err(ApiError::bad_parameter(
-            error_envelope::codes::VALIDATION_FAILED,
+            error_envelope::ErrorCode::ValidationFailed,
             "limit",
             format!("limit must be an integer from 1 to {MAX_LIMIT}"),
         )),
@@ -158,7 +158,7 @@ impl PageParams {
         per_page: Option<(&str, &str)>,
         default_per_page: u32,
         max_per_page: u32,
-        code: &'static str,
+        code: ErrorCode,
     ) -> Result<Self, ApiError> {
         let page = match page {
             None => 1,
@@ -284,16 +284,24 @@ mod tests {
             Some(("q[perPage]", "20")),
             50,
             200,
-            "invalid_q",
+            ErrorCode::InvalidQ,
         )
         .unwrap();
         assert_eq!((p.page, p.per_page, p.offset()), (3, 20, 40));
-        let d = PageParams::parse(None, None, 50, 200, "invalid_q").unwrap();
+        let d = PageParams::parse(None, None, 50, 200, ErrorCode::InvalidQ).unwrap();
         assert_eq!((d.page, d.per_page), (1, 50));
-        let e =
-            PageParams::parse(None, Some(("q[perPage]", "201")), 50, 200, "invalid_q").unwrap_err();
+        let e = PageParams::parse(
+            None,
+            Some(("q[perPage]", "201")),
+            50,
+            200,
+            ErrorCode::InvalidQ,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "invalid_q");
         assert_eq!(e.details()["parameter"], "q[perPage]");
-        assert!(PageParams::parse(Some(("q[page]", "0")), None, 50, 200, "invalid_q").is_err());
+        assert!(
+            PageParams::parse(Some(("q[page]", "0")), None, 50, 200, ErrorCode::InvalidQ).is_err()
+        );
     }
 }

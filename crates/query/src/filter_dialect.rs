@@ -22,7 +22,7 @@ use crate::{
     spec::{Cmp, Condition, Direction, ListSpec, Op, Ordering, Predicate, Sorted, and, or},
 };
 use diesel::query_dsl::methods::{FilterDsl, LimitDsl, ThenOrderDsl};
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use serde_json::Value as Json;
 
 /// Query parameters that name a tenant: the tenant comes only from the key.
@@ -33,7 +33,7 @@ pub const MAX_SORT_KEYS: usize = 3;
 pub const MAX_IN_VALUES: usize = 100;
 
 fn invalid(parameter: &str, message: impl Into<String>) -> ApiError {
-    ApiError::bad_parameter(codes::VALIDATION_FAILED, parameter, message)
+    ApiError::bad_parameter(ErrorCode::ValidationFailed, parameter, message)
 }
 
 /// Parses a raw query string into `(name, value)` pairs, refusing tenant parameters and NUL.
@@ -108,7 +108,7 @@ impl<'s, QS: 'static, R> CursorQuery<'s, QS, R> {
                     named.op,
                     &v,
                     &k,
-                    codes::VALIDATION_FAILED,
+                    ErrorCode::ValidationFailed,
                     MAX_IN_VALUES,
                 )?);
                 continue;

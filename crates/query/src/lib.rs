@@ -34,7 +34,6 @@ pub use diesel as __diesel;
 #[doc(hidden)]
 pub use serde_json::Value as __Json;
 
-use actix_web::http::{StatusCode, header};
 use diesel::{
     pg::Pg,
     query_builder::{AstPass, Query, QueryFragment, QueryId},
@@ -42,30 +41,26 @@ use diesel::{
     sql_types,
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use error_envelope::ApiError;
-
-/// The code of a list query cancelled by its statement timeout (503).
-pub const QUERY_TIMEOUT: &str = "query_timeout";
+use error_envelope::{ApiError, ErrorCode};
 
 /// Whether PostgreSQL cancelled the statement because of `statement_timeout`.
 pub fn is_statement_timeout(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(_, info) if info.message().contains("statement timeout"))
+    list_error_ref(e) == ErrorCode::QueryTimeout
 }
 
-/// The one mapping of a list query's error: a statement timeout → 503
-/// `query_timeout` (with `Retry-After`), anything else → logged 500.
-pub fn list_error(e: DieselError) -> ApiError {
-    if is_statement_timeout(&e) {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            QUERY_TIMEOUT,
-            "the query ran longer than the server allows; narrow it (e.g. by a time window) and retry",
-        )
-        .with_header(header::RETRY_AFTER, header::HeaderValue::from_static("1"))
-        .with_log_detail(e.to_string())
-    } else {
-        ApiError::internal(e)
+fn list_error_ref(e: &DieselError) -> ErrorCode {
+    match e {
+        DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+            ErrorCode::QueryTimeout
+        }
+        _ => ErrorCode::Internal,
     }
+}
+
+/// The one mapping of a list query's error (the registry's): a statement
+/// timeout → 503 `query_timeout`, anything else → logged 500.
+pub fn list_error(e: DieselError) -> ApiError {
+    ApiError::from(e)
 }
 
 /// `SET LOCAL statement_timeout` for the current transaction, as a bound parameter.

@@ -13,7 +13,7 @@ use crate::{
     spec::{Condition, Direction, ListSpec, Op, Ordering, Predicate, Sorted},
 };
 use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OffsetDsl, ThenOrderDsl};
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 
 /// Paging and value limits of the dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub const ACTIONS: &[(&str, Option<Op>)] = &[
 ];
 
 fn invalid(parameter: &str, message: impl Into<String>) -> ApiError {
-    ApiError::bad_parameter(codes::INVALID_Q, parameter, message)
+    ApiError::bad_parameter(ErrorCode::InvalidQ, parameter, message)
 }
 
 /// A validated page list request.
@@ -151,7 +151,7 @@ impl<'s, QS: 'static, R> PageQuery<'s, QS, R> {
                         *op,
                         value,
                         key,
-                        codes::INVALID_Q,
+                        ErrorCode::InvalidQ,
                         limits.max_in_values,
                     )?);
                 }
@@ -162,7 +162,7 @@ impl<'s, QS: 'static, R> PageQuery<'s, QS, R> {
             per_page.map(|v| ("q[perPage]", v)),
             limits.default_per_page,
             limits.max_per_page,
-            codes::INVALID_Q,
+            ErrorCode::InvalidQ,
         )?;
         let window = u64::from(page.page) * u64::from(page.per_page);
         if window > limits.max_result_window {

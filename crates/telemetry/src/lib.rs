@@ -31,8 +31,16 @@ impl Drop for Guard {
 
 /// Installs the global subscriber for `service`. Call once, early in `main`.
 pub fn init(service: &'static str) -> Guard {
-    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok();
-    init_with_writer(service, || RedactingWriter(std::io::stdout()), endpoint)
+    init_with_endpoint(service, std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok())
+}
+
+/// [`init`] exporting spans to `otlp_endpoint` (none: no export).
+pub fn init_with_endpoint(service: &'static str, otlp_endpoint: Option<String>) -> Guard {
+    init_with_writer(
+        service,
+        || RedactingWriter(std::io::stdout()),
+        otlp_endpoint,
+    )
 }
 
 /// [`init`] with another sink (tests capture logs through it) and an explicit OTLP endpoint.

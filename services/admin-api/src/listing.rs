@@ -401,7 +401,7 @@ pub async fn fetch_page<R: Row>(
         query.limit + 1
     ));
 
-    let rows: Vec<R> = sql.load(conn, tenant).await.map_err(ApiError::internal)?;
+    let rows: Vec<R> = sql.load(conn, tenant).await?;
     Ok(CursorPage::from_rows(
         rows,
         query.limit,
@@ -475,8 +475,7 @@ pub async fn fetch_one<R: Row>(
         .bind::<SqlUuid, _>(tenant)
         .bind::<Text, _>(id)
         .load::<R>(conn)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::not_found(spec.resource))
@@ -506,7 +505,7 @@ pub async fn exists(
     for b in sql.binds {
         q = q.bind::<Text, _>(b);
     }
-    let rows: Vec<Exists> = q.load(conn).await.map_err(ApiError::internal)?;
+    let rows: Vec<Exists> = q.load(conn).await?;
     Ok(rows.into_iter().any(|r| r.found))
 }
 

@@ -18,7 +18,7 @@
 
 use crate::metrics::Metrics;
 use actix_web::http::header::HeaderValue;
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use futures_util::StreamExt;
 use rpc::auth::{AuthError, AuthenticateRequest, auth_client::AuthClient};
 use sha2::{Digest, Sha256};
@@ -50,13 +50,13 @@ pub struct Authenticated {
 #[derive(Debug, Clone)]
 enum Entry {
     Valid(Arc<Authenticated>, Instant),
-    Refused(&'static str, String, Instant),
+    Refused(String, Instant),
 }
 
 impl Entry {
     fn expires(&self) -> Instant {
         match self {
-            Entry::Valid(_, t) | Entry::Refused(_, _, t) => *t,
+            Entry::Valid(_, t) | Entry::Refused(_, t) => *t,
         }
     }
 }
@@ -194,7 +194,7 @@ pub async fn authenticate(
         Metrics::incr(&metrics.auth_cache_hits);
         return match entry {
             Entry::Valid(a, _) => Ok(a),
-            Entry::Refused(code, message, _) => Err(refusal(code, message)),
+            Entry::Refused(message, _) => Err(ApiError::invalid_token(message)),
         };
     }
     Metrics::incr(&metrics.auth_cache_misses);
@@ -215,7 +215,7 @@ pub async fn authenticate(
         .map_err(|status| {
             Metrics::incr(&metrics.auth_failures);
             ApiError::service_unavailable(
-                codes::UPSTREAM_UNAVAILABLE,
+                ErrorCode::UpstreamUnavailable,
                 "authentication is temporarily unavailable; retry shortly",
             )
             .with_log_detail(format!("auth: {} {}", status.code(), status.message()))
@@ -232,14 +232,14 @@ pub async fn authenticate(
         };
         cache.insert(
             key,
-            Entry::Refused(codes::INVALID_TOKEN, message.to_owned(), now + NEGATIVE_TTL),
+            Entry::Refused(message.to_owned(), now + NEGATIVE_TTL),
             epoch,
         );
-        return Err(refusal(codes::INVALID_TOKEN, message.to_owned()));
+        return Err(ApiError::invalid_token(message));
     }
     let principal = response.principal.ok_or_else(|| {
         ApiError::service_unavailable(
-            codes::UPSTREAM_UNAVAILABLE,
+            ErrorCode::UpstreamUnavailable,
             "authentication answered without a principal",
         )
     })?;
@@ -263,11 +263,6 @@ pub async fn authenticate(
         );
     }
     Ok(authenticated)
-}
-
-fn refusal(code: &'static str, message: String) -> ApiError {
-    debug_assert_eq!(code, codes::INVALID_TOKEN);
-    ApiError::invalid_token(message)
 }
 
 fn unix_now() -> i64 {

@@ -11,7 +11,7 @@
 use crate::{config::FailPolicy, metrics::Metrics};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use bytes::BytesMut;
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use rpc::ratelimit::{
     Code, Descriptor, RateLimitRequest, RateLimitResponse, rate_limit_client::RateLimitClient,
 };
@@ -559,7 +559,7 @@ impl Limiter {
                     FailPolicy::Closed => {
                         Metrics::incr(&metrics.ratelimit_failures_refused);
                         Verdict::Unavailable(ApiError::service_unavailable(
-                            codes::SERVICE_UNAVAILABLE,
+                            ErrorCode::ServiceUnavailable,
                             "rate limiting is temporarily unavailable; retry shortly",
                         ))
                     }

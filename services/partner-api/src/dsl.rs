@@ -8,7 +8,7 @@
 //! parameter ([`Bind`]). Anything else is 400 `invalid_q` naming the parameter.
 
 use crate::config::QueryLimits;
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use query::PageParams;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, format_description::well_known::Rfc3339};
 use uuid::Uuid;
@@ -196,7 +196,7 @@ pub enum Bind {
 }
 
 fn invalid(parameter: &str, message: impl Into<String>) -> ApiError {
-    ApiError::bad_parameter(codes::INVALID_Q, parameter, message)
+    ApiError::bad_parameter(ErrorCode::InvalidQ, parameter, message)
 }
 
 /// Parses the query pairs (in request order) of a list request on `resource`.
@@ -348,7 +348,7 @@ pub fn parse(
         per_page.map(|v| ("q[perPage]", v)),
         limits.default_per_page,
         limits.max_per_page,
-        codes::INVALID_Q,
+        ErrorCode::InvalidQ,
     )?;
     let window = u64::from(page.page) * u64::from(page.per_page);
     if window > limits.max_result_window {

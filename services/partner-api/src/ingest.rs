@@ -399,9 +399,8 @@ fn validate_session(v: Value, batch_source: &str, clock: &Clock) -> Result<Sessi
 pub fn check_envelope(body: &IngestBody, limits: &IngestLimits) -> Result<(), ApiError> {
     let items = body.events.len() + body.logs.len();
     if items > limits.max_items {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            error_envelope::codes::PAYLOAD_TOO_LARGE,
+        return Err(ApiError::from_code(
+            error_envelope::ErrorCode::PayloadTooLarge,
             format!(
                 "a batch holds at most {} events and logs together; this one has {items}",
                 limits.max_items
@@ -499,10 +498,7 @@ pub async fn store(
     }
     for (table, month) in months {
         if !partitions.is_known(table, month) {
-            partitions
-                .ensure(conn, table, month)
-                .await
-                .map_err(ApiError::internal)?;
+            partitions.ensure(conn, table, month).await?;
         }
     }
 
@@ -548,14 +544,11 @@ pub async fn store(
             sessions::insert(c, project, &new_sessions).await?;
             Ok((event_dups, log_dups, session_dup))
         })
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
 
     // 4. dictionary (metadata only; outside the data transaction to keep row locks short)
     if !dictionary.is_empty() {
-        dictionary::upsert(conn, project, &dictionary)
-            .await
-            .map_err(ApiError::internal)?;
+        dictionary::upsert(conn, project, &dictionary).await?;
     }
 
     // 5. the answer

@@ -6,7 +6,7 @@
 //! same answer (`None`), so callers cannot probe which projects exist.
 
 use crate::models::projects::{self, Origin};
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use rpc::auth::{ResolveProjectRequest, auth_client::AuthClient};
 use std::{
     collections::HashMap,
@@ -88,9 +88,7 @@ impl ProjectResolver {
             return Ok(());
         }
         let mut conn = db::conn(pool).await?;
-        projects::upsert(&mut conn, public_id, tenant, Origin::Jwt)
-            .await
-            .map_err(ApiError::internal)?;
+        projects::upsert(&mut conn, public_id, tenant, Origin::Jwt).await?;
         self.remember_in_cache(public_id, Some(tenant));
         Ok(())
     }
@@ -110,10 +108,7 @@ impl ProjectResolver {
         }
         {
             let mut conn = db::conn(pool).await?;
-            if let Some(tenant) = projects::find(&mut conn, public_id)
-                .await
-                .map_err(ApiError::internal)?
-            {
+            if let Some(tenant) = projects::find(&mut conn, public_id).await? {
                 self.remember_in_cache(public_id, Some(tenant));
                 return Ok(Some(tenant));
             }
@@ -133,9 +128,7 @@ impl ProjectResolver {
                     )));
                 };
                 let mut conn = db::conn(pool).await?;
-                projects::upsert(&mut conn, public_id, tenant, Origin::Auth)
-                    .await
-                    .map_err(ApiError::internal)?;
+                projects::upsert(&mut conn, public_id, tenant, Origin::Auth).await?;
                 self.remember_in_cache(public_id, Some(tenant));
                 Ok(Some(tenant))
             }
@@ -144,7 +137,7 @@ impl ProjectResolver {
                 Ok(None)
             }
             Err(status) => Err(ApiError::service_unavailable(
-                codes::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceUnavailable,
                 "project resolution is temporarily unavailable; retry shortly",
             )
             .with_log_detail(format!("ResolveProject: {status}"))),

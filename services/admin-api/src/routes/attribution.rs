@@ -35,9 +35,7 @@ pub async fn list(
             .await?;
     let included = if query.include.contains(&"touchpoints") {
         let ids = page.rows.iter().map(|r| r.id.clone()).collect();
-        let touchpoints = touchpoints_of(&mut conn, tenant, ids)
-            .await
-            .map_err(ApiError::internal)?;
+        let touchpoints = touchpoints_of(&mut conn, tenant, ids).await?;
         Some(touchpoints.into_iter().map(Render::render).collect())
     } else {
         None

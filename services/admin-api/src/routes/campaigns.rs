@@ -92,8 +92,7 @@ pub async fn create(
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
             if campaigns::audience_size(conn, tenant, &new.audience_id)
-                .await
-                .map_err(ApiError::internal)?
+                .await?
                 .is_none()
             {
                 return Err(ApiError::validation(
@@ -102,9 +101,7 @@ pub async fn create(
                 ));
             }
             let id = ids::new(ids::CAMPAIGN);
-            writes::insert(conn, "campaigns", tenant, &id, new.values)
-                .await
-                .map_err(ApiError::internal)?;
+            writes::insert(conn, "campaigns", tenant, &id, new.values).await?;
             let row: CampaignRow = fetch_one(conn, &SPEC, tenant, &id).await?;
             Reply::created(&Single { data: row.render() })
         })
@@ -128,8 +125,7 @@ pub async fn launch(
                 return Err(ApiError::not_found("campaign"));
             }
             let status = campaigns::lock_status(conn, tenant, &id)
-                .await
-                .map_err(ApiError::internal)?
+                .await?
                 .ok_or_else(|| ApiError::not_found("campaign"))?;
             if !LAUNCHABLE.contains(&status.as_str()) {
                 return Err(ApiError::invalid_state(format!(
@@ -137,9 +133,7 @@ pub async fn launch(
                 ))
                 .with_details(json!({ "status": status, "launchable_from": LAUNCHABLE })));
             }
-            campaigns::mark_launched(conn, tenant, &id)
-                .await
-                .map_err(ApiError::internal)?;
+            campaigns::mark_launched(conn, tenant, &id).await?;
             let row: CampaignRow = fetch_one(conn, &SPEC, tenant, &id).await?;
             Reply::ok(&Single { data: row.render() })
         })

@@ -16,7 +16,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .await
         .map_err(|e| {
             ApiError::service_unavailable(
-                error_envelope::codes::SERVICE_UNAVAILABLE,
+                error_envelope::ErrorCode::ServiceUnavailable,
                 "database unavailable",
             )
             .with_log_detail(e.to_string())

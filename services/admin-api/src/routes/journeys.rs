@@ -126,9 +126,7 @@ pub async fn create(
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
             let id = ids::new(ids::JOURNEY);
-            writes::insert(conn, "journeys", tenant, &id, values)
-                .await
-                .map_err(ApiError::internal)?;
+            writes::insert(conn, "journeys", tenant, &id, values).await?;
             let row: JourneyRow = fetch_one(conn, &SPEC, tenant, &id).await?;
             Reply::created(&Single { data: row.render() })
         })

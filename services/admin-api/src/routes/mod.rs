@@ -138,9 +138,8 @@ pub fn write_error(
 ) -> impl Fn(diesel::result::Error) -> ApiError {
     move |e| {
         if crate::writes::is_unique_violation(&e) {
-            ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                error_envelope::codes::CONFLICT,
+            ApiError::from_code(
+                error_envelope::ErrorCode::Conflict,
                 format!("another {resource} already has this {field}"),
             )
             .with_details(serde_json::json!({ "field": field }))

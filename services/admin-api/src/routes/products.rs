@@ -136,8 +136,7 @@ pub async fn create(
                 &ids::new(ids::INVENTORY),
                 level,
             )
-            .await
-            .map_err(ApiError::internal)?;
+            .await?;
             let row: ProductRow = fetch_one(conn, &SPEC, tenant, &id).await?;
             Reply::created(&Single { data: row.render() })
         })

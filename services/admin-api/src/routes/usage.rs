@@ -6,7 +6,7 @@
 use crate::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::extract::Authenticated;
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use rpc::ratelimit::{Descriptor, RateLimitRequest, UsageRequest};
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ pub struct RateLimitState {
 
 fn unavailable(e: tonic::Status) -> ApiError {
     ApiError::service_unavailable(
-        codes::UPSTREAM_UNAVAILABLE,
+        ErrorCode::UpstreamUnavailable,
         "usage data is temporarily unavailable; retry shortly",
     )
     .with_log_detail(format!("ratelimit: {e}"))

@@ -3,7 +3,7 @@
 //! values are 400 `validation_failed` with `details.field`; a body that is not
 //! JSON is 400 `invalid_json`; unknown query parameters are 400 `invalid_request`.
 
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use query::CursorCodec;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -17,16 +17,14 @@ impl Fields {
             return Ok(Self(Map::new()));
         }
         let value: Value = serde_json::from_slice(raw).map_err(|e| {
-            ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                codes::INVALID_JSON,
+            ApiError::from_code(
+                ErrorCode::InvalidJson,
                 format!("the body is not valid JSON: {e}"),
             )
         })?;
         let Value::Object(map) = value else {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                codes::INVALID_REQUEST,
+            return Err(ApiError::from_code(
+                ErrorCode::InvalidRequest,
                 "the body must be a JSON object",
             ));
         };
@@ -102,7 +100,7 @@ impl ListQuery {
             .find(|k| !allowed.contains(&k.as_str()) && *k != "limit" && *k != "cursor")
         {
             return Err(ApiError::bad_parameter(
-                codes::INVALID_REQUEST,
+                ErrorCode::InvalidRequest,
                 unknown,
                 format!("unknown query parameter {unknown:?}"),
             ));

@@ -5,7 +5,7 @@
 use crate::{AppState, models::signing_key, signing};
 use actix_web::{HttpResponse, http::header, web};
 use diesel_async::RunQueryDsl;
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
@@ -39,7 +39,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         })))
     } else {
         Err(ApiError::service_unavailable(
-            codes::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceUnavailable,
             "not ready: PostgreSQL is unreachable",
         )
         .with_details(serde_json::json!({ "postgres": "unavailable", "redis": redis })))

@@ -16,7 +16,7 @@ use crate::{
 };
 use actix_web::{HttpResponse, web};
 use auth_core::{Product, key};
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use query::CursorPage;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -119,7 +119,7 @@ pub async fn list(
     let tenant_id = match q.params.get("tenant_id") {
         Some(raw) => Some(raw.parse::<uuid::Uuid>().map_err(|_| {
             ApiError::bad_parameter(
-                codes::VALIDATION_FAILED,
+                ErrorCode::ValidationFailed,
                 "tenant_id",
                 "tenant_id must be a UUID",
             )

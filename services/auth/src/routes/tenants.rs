@@ -46,7 +46,7 @@ pub async fn list(
     let product = match q.params.get("product") {
         Some(p) => Some(validate::product(p).map_err(|_| {
             ApiError::bad_parameter(
-                error_envelope::codes::VALIDATION_FAILED,
+                error_envelope::ErrorCode::ValidationFailed,
                 "product",
                 "product must be admin, partner or generation",
             )

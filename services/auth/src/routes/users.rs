@@ -7,8 +7,8 @@ use crate::{
     validate,
     views::{ListView, UserView},
 };
-use actix_web::{HttpResponse, http::StatusCode, web};
-use error_envelope::{ApiError, codes};
+use actix_web::{HttpResponse, web};
+use error_envelope::{ApiError, ErrorCode};
 use query::CursorPage;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -46,9 +46,8 @@ pub async fn create(
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            codes::CONFLICT,
+        )) => Err(ApiError::from_code(
+            ErrorCode::Conflict,
             "a user with this email already exists in this workspace",
         )
         .with_details(serde_json::json!({ "field": "email" }))),

@@ -54,8 +54,7 @@ where
         all,
     )
     .load(conn)
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     let len = rows.len() as i64;
     if len < per_page && (len > 0 || offset == 0) {
         return Ok(Listed {
@@ -140,7 +139,6 @@ async fn estimated_count(
         binds,
     )
     .get_result(conn)
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     Ok(plan.plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0) as i64)
 }

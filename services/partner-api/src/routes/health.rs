@@ -12,9 +12,7 @@ pub async fn health(
 ) -> Result<HttpResponse, ApiError> {
     let project = state.project_of(auth.principal()).await?;
     let mut conn = db::conn(&state.pool).await?;
-    let f = health::figures(&mut conn, project)
-        .await
-        .map_err(ApiError::internal)?;
+    let f = health::figures(&mut conn, project).await?;
     let body = views::HealthView {
         status: views::health_status(f.last_event_at, OffsetDateTime::now_utc()),
         project_id: auth.principal().public_id.clone().unwrap_or_default(),

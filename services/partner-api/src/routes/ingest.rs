@@ -1,8 +1,8 @@
 //! `POST /sdk/ingest`: no bearer; the project comes from `projectId` in the body.
 
 use crate::{AppState, ingest};
-use actix_web::{HttpResponse, http::StatusCode, web};
-use error_envelope::{ApiError, codes};
+use actix_web::{HttpResponse, web};
+use error_envelope::{ApiError, ErrorCode};
 use time::OffsetDateTime;
 
 pub async fn ingest(
@@ -16,17 +16,9 @@ pub async fn ingest(
     }
     let body: ingest::IngestBody = serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                codes::VALIDATION_FAILED,
-                format!("invalid batch: {e}"),
-            )
+            ApiError::from_code(ErrorCode::ValidationFailed, format!("invalid batch: {e}"))
         } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                codes::INVALID_JSON,
-                format!("invalid JSON: {e}"),
-            )
+            ApiError::from_code(ErrorCode::InvalidJson, format!("invalid JSON: {e}"))
         }
     })?;
     ingest::check_envelope(&body, limits)?;
@@ -36,9 +28,8 @@ pub async fn ingest(
         .resolve(&state.pool, &body.project_id)
         .await?
     else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_project",
+        return Err(ApiError::from_code(
+            ErrorCode::InvalidProject,
             "projectId is not a valid project",
         ));
     };

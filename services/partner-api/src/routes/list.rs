@@ -8,7 +8,7 @@ use crate::{
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::{extract::Scoped, scopes::Read};
 use diesel::{QueryableByName, pg::Pg};
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -40,7 +40,7 @@ pub async fn sessions(
 pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_str(req.query_string()).map_err(|_| {
         ApiError::bad_parameter(
-            codes::INVALID_Q,
+            ErrorCode::InvalidQ,
             "query",
             "the query string is not valid URL encoding",
         )
@@ -64,10 +64,7 @@ where
         listing::list::<R>(&mut conn, project, &q, state.config.query.count_timeout_ms).await?;
     let rows: Vec<V> = listed.rows.into_iter().map(V::from).collect();
     let mut body = Map::new();
-    body.insert(
-        resource.name.to_owned(),
-        serde_json::to_value(rows).map_err(ApiError::internal)?,
-    );
+    body.insert(resource.name.to_owned(), serde_json::to_value(rows)?);
     body.insert("totalCount".into(), json!(listed.total));
     body.insert("page".into(), json!(q.page.page));
     body.insert("perPage".into(), json!(q.page.per_page));

@@ -3,7 +3,7 @@
 use crate::AppState;
 use actix_web::{HttpResponse, web};
 use diesel_async::RunQueryDsl;
-use error_envelope::{ApiError, codes};
+use error_envelope::{ApiError, ErrorCode};
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
@@ -15,7 +15,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .execute(&mut conn)
         .await
         .map_err(|e| {
-            ApiError::service_unavailable(codes::SERVICE_UNAVAILABLE, "database unavailable")
+            ApiError::service_unavailable(ErrorCode::ServiceUnavailable, "database unavailable")
                 .with_log_detail(e.to_string())
         })?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
