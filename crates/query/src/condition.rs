@@ -2,7 +2,7 @@
 
 use crate::{
     spec::{Condition, Field, Op, Operand, like_pattern},
-    value::{Kind, Value, is_bare_date, storable_text},
+    value::{Value, is_bare_date, storable_text},
 };
 use error_envelope::{ApiError, ErrorCode};
 
@@ -51,16 +51,13 @@ pub fn parse_condition<'s, QS>(
                 Err(values) => (Op::In, Operand::Many(values)),
             }
         }
-        Op::Le if matches!(field.kind, Kind::Timestamp) && is_bare_date(raw) => {
-            match field.kind.parse(raw).ok_or_else(must_be)? {
-                Value::Timestamp(t) => (
-                    Op::Lt,
-                    Operand::One(Value::Timestamp(t + time::Duration::days(1))),
-                ),
-                _ => return Err(must_be()),
-            }
-        }
-        _ => (op, Operand::One(field.kind.parse(raw).ok_or_else(must_be)?)),
+        _ => match (op, field.kind.parse(raw).ok_or_else(must_be)?) {
+            (Op::Le, Value::Timestamp(t)) if is_bare_date(raw) && field.allows(Op::Lt) => (
+                Op::Lt,
+                Operand::One(Value::Timestamp(t + time::Duration::days(1))),
+            ),
+            (op, value) => (op, Operand::One(value)),
+        },
     };
     Ok(Condition {
         field,

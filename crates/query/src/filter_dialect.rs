@@ -187,7 +187,7 @@ impl<'s, QS: 'static, R> CursorQuery<'s, QS, R> {
     pub fn apply<Q>(
         &self,
         q: Q,
-        codec: &'s CursorCodec,
+        codec: &CursorCodec,
         scope: &str,
     ) -> Result<(Q, Pager<'s, QS, R>), ApiError>
     where
@@ -218,7 +218,7 @@ impl<'s, QS: 'static, R> CursorQuery<'s, QS, R> {
             Pager {
                 keys,
                 limit: self.limit,
-                codec,
+                codec: codec.clone(),
                 shape,
             },
         ))
@@ -302,13 +302,13 @@ fn after<QS: 'static, R>(keys: &[Sorted<'_, QS, R>], values: &[Json]) -> Option<
 pub struct Pager<'s, QS, R> {
     keys: Vec<Sorted<'s, QS, R>>,
     limit: u32,
-    codec: &'s CursorCodec,
+    codec: CursorCodec,
     shape: String,
 }
 
 impl<QS, R> Pager<'_, QS, R> {
     pub fn page(&self, rows: Vec<R>) -> CursorPage<R> {
-        CursorPage::from_rows(rows, self.limit, self.codec, &self.shape, |row| {
+        CursorPage::from_rows(rows, self.limit, &self.codec, &self.shape, |row| {
             Json::Array(self.keys.iter().map(|(k, _)| k.key_of(row)).collect())
         })
     }

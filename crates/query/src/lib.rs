@@ -24,8 +24,9 @@ pub use cursor::{
 pub use filter_dialect::{CursorQuery, Pager};
 pub use q_dialect::{PageLimits, PageQuery};
 pub use spec::{
-    Cmp, Condition, Direction, Field, ListSpec, NamedFilter, Op, Operand, Ordering, Predicate,
-    SortKey, Sorted, and, like_pattern, lower, or, ordering, predicate,
+    Cmp, CollateC, Condition, Direction, Field, ListDoc, ListSpec, NamedFilter, NegInfinity, Op,
+    Operand, Ordering, Predicate, SortKey, Sorted, and, coalesce, like_pattern, lower, or,
+    ordering, predicate,
 };
 pub use value::{FromValue, KeyValue, Kind, Value};
 

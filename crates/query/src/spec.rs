@@ -405,29 +405,33 @@ macro_rules! __predicate {
 }
 
 /// A keyset-capable [`SortKey`]: `sort!(name, expr, KeyType, |row: &Row| key)`.
+/// For a nullable column sorted through `COALESCE(col, fallback)`, the key type
+/// is `Option<T>` and `null = fallback` says what a null key compares as.
 #[macro_export]
 macro_rules! sort {
     ($name:expr, $expr:expr, $ty:ty, $key:expr $(,)?) => {
         $crate::SortKey::keyset(
             $name,
-            move |dir: $crate::Direction| {
-                #[allow(unused_imports)]
-                use $crate::__diesel::prelude::*;
-                match dir {
-                    $crate::Direction::Asc => $crate::ordering($expr.asc()),
-                    $crate::Direction::Desc => $crate::ordering($expr.desc()),
-                }
-            },
+            $crate::__order_fn!($expr),
             move |cmp: $crate::Cmp, key: &$crate::__Json| {
                 #[allow(unused_imports)]
                 use $crate::__diesel::prelude::*;
                 let v = <$ty as $crate::KeyValue>::from_json(key)?;
-                Some(match cmp {
-                    $crate::Cmp::Gt => $crate::predicate($expr.gt(v).nullable()),
-                    $crate::Cmp::Ge => $crate::predicate($expr.ge(v).nullable()),
-                    $crate::Cmp::Lt => $crate::predicate($expr.lt(v).nullable()),
-                    $crate::Cmp::Le => $crate::predicate($expr.le(v).nullable()),
-                    $crate::Cmp::Eq => $crate::predicate($expr.eq(v).nullable()),
+                Some($crate::__cmp!(cmp, $expr, v))
+            },
+            move |row| $crate::KeyValue::to_json(&($key)(row)),
+        )
+    };
+    ($name:expr, $expr:expr, $ty:ty, $key:expr, null = $fallback:expr $(,)?) => {
+        $crate::SortKey::keyset(
+            $name,
+            $crate::__order_fn!($expr),
+            move |cmp: $crate::Cmp, key: &$crate::__Json| {
+                #[allow(unused_imports)]
+                use $crate::__diesel::prelude::*;
+                Some(match <Option<$ty> as $crate::KeyValue>::from_json(key)? {
+                    Some(v) => $crate::__cmp!(cmp, $expr, v),
+                    None => $crate::__cmp!(cmp, $expr, $fallback),
                 })
             },
             move |row| $crate::KeyValue::to_json(&($key)(row)),
@@ -435,17 +439,157 @@ macro_rules! sort {
     };
 }
 
-/// An ordering-only [`SortKey`] (page/perPage lists): `order!(name, expr)`.
+#[doc(hidden)]
 #[macro_export]
-macro_rules! order {
-    ($name:expr, $expr:expr $(,)?) => {
-        $crate::SortKey::ordering_only($name, move |dir: $crate::Direction| {
+macro_rules! __order_fn {
+    ($expr:expr) => {
+        move |dir: $crate::Direction| {
             #[allow(unused_imports)]
             use $crate::__diesel::prelude::*;
             match dir {
                 $crate::Direction::Asc => $crate::ordering($expr.asc()),
                 $crate::Direction::Desc => $crate::ordering($expr.desc()),
             }
-        })
+        }
     };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cmp {
+    ($cmp:expr, $expr:expr, $v:expr) => {
+        match $cmp {
+            $crate::Cmp::Gt => $crate::predicate($expr.gt($v).nullable()),
+            $crate::Cmp::Ge => $crate::predicate($expr.ge($v).nullable()),
+            $crate::Cmp::Lt => $crate::predicate($expr.lt($v).nullable()),
+            $crate::Cmp::Le => $crate::predicate($expr.le($v).nullable()),
+            $crate::Cmp::Eq => $crate::predicate($expr.eq($v).nullable()),
+        }
+    };
+}
+
+/// An ordering-only [`SortKey`] (page/perPage lists): `order!(name, expr)`.
+#[macro_export]
+macro_rules! order {
+    ($name:expr, $expr:expr $(,)?) => {
+        $crate::SortKey::ordering_only($name, $crate::__order_fn!($expr))
+    };
+}
+
+/// `expr COLLATE "C"`: byte order, as the `… COLLATE "C"` sort indexes are built.
+#[derive(Debug, Clone, Copy)]
+pub struct CollateC<E>(pub E);
+
+impl<E: diesel::Expression> diesel::Expression for CollateC<E> {
+    type SqlType = E::SqlType;
+}
+
+impl<E: diesel::query_builder::QueryFragment<Pg>> diesel::query_builder::QueryFragment<Pg>
+    for CollateC<E>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(" COLLATE \"C\"");
+        Ok(())
+    }
+}
+
+impl<E: diesel::query_builder::QueryId> diesel::query_builder::QueryId for CollateC<E> {
+    type QueryId = CollateC<E::QueryId>;
+    const HAS_STATIC_QUERY_ID: bool = E::HAS_STATIC_QUERY_ID;
+}
+
+impl<E, QS> diesel::AppearsOnTable<QS> for CollateC<E>
+where
+    E: diesel::AppearsOnTable<QS>,
+    Self: diesel::Expression,
+{
+}
+
+impl<E, QS> diesel::SelectableExpression<QS> for CollateC<E>
+where
+    E: diesel::SelectableExpression<QS>,
+    Self: diesel::AppearsOnTable<QS>,
+{
+}
+
+impl<E: diesel::expression::ValidGrouping<GB>, GB> diesel::expression::ValidGrouping<GB>
+    for CollateC<E>
+{
+    type IsAggregate = E::IsAggregate;
+}
+
+/// The `timestamptz` constant `'-infinity'`: what `COALESCE(nullable_ts, '-infinity')`
+/// sort indexes hold for NULL (a literal: a bound value would not match the index expression).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NegInfinity;
+
+impl diesel::Expression for NegInfinity {
+    type SqlType = diesel::sql_types::Timestamptz;
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for NegInfinity {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("'-infinity'::timestamptz");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for NegInfinity {
+    type QueryId = NegInfinity;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for NegInfinity {}
+impl<QS> diesel::SelectableExpression<QS> for NegInfinity {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for NegInfinity {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+diesel::define_sql_function! {
+    /// `COALESCE(x, y)` for a nullable timestamp with a non-null fallback.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, y: diesel::sql_types::Timestamptz) -> diesel::sql_types::Timestamptz;
+}
+
+/// A list's parameters as documentation (OpenAPI generators): no diesel types.
+#[derive(Debug, Clone)]
+pub struct ListDoc {
+    pub resource: &'static str,
+    /// `(filter name, its doc, the value kind, the operation)`.
+    pub filters: Vec<(&'static str, &'static str, Kind, Op)>,
+    pub sorts: Vec<&'static str>,
+    /// As a client writes it (`-created_at`).
+    pub default_sort: String,
+    pub includes: &'static [&'static str],
+}
+
+impl<QS, R> ListSpec<QS, R> {
+    pub fn describe(&self) -> ListDoc {
+        ListDoc {
+            resource: self.resource,
+            filters: self
+                .filters
+                .iter()
+                .filter_map(|f| {
+                    self.field(f.field)
+                        .map(|field| (f.name, f.doc, field.kind, f.op))
+                })
+                .collect(),
+            sorts: self.sorts.iter().map(|s| s.name).collect(),
+            default_sort: self
+                .default_sort
+                .iter()
+                .map(|(n, d)| format!("{}{n}", if *d == Direction::Desc { "-" } else { "" }))
+                .collect::<Vec<_>>()
+                .join(","),
+            includes: self.includes,
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod models;
 pub mod money;
 pub mod openapi;
 pub mod routes;
+pub mod schema;
 pub mod seed;
 pub mod stability;
 pub mod time_fmt;
