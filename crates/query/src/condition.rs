@@ -30,7 +30,7 @@ pub fn parse_condition<'s, QS>(
         Op::Like => {
             let text = storable_text(raw).ok_or_else(|| {
                 bad(format!(
-                    "{parameter} must be text of 1 to {} characters without NUL",
+                    "{parameter} must be text of at most {} characters without NUL",
                     crate::value::MAX_TEXT
                 ))
             })?;

@@ -26,7 +26,7 @@ pub enum Value {
 /// How a field is typed: which text it accepts and which [`Value`] it yields.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
-    /// Free text (1–[`MAX_TEXT`] characters, no NUL).
+    /// Free text (at most [`MAX_TEXT`] characters, no NUL).
     Text,
     /// One of the listed values.
     Enum(&'static [&'static str]),
@@ -51,7 +51,7 @@ impl Kind {
     /// For error messages and documentation.
     pub fn describe(&self) -> String {
         match self {
-            Kind::Text | Kind::Json => format!("text of 1 to {MAX_TEXT} characters"),
+            Kind::Text | Kind::Json => format!("text of at most {MAX_TEXT} characters"),
             Kind::Enum(v) => format!("one of: {}", v.join(", ")),
             Kind::PrefixedText(p) => format!("an id starting with {p}"),
             Kind::PrefixedUuid(p) => format!("an id like {p}_… or a UUID"),
@@ -105,10 +105,10 @@ impl Kind {
     }
 }
 
-/// `raw` when PostgreSQL can store it as text: 1–[`MAX_TEXT`] characters and no NUL.
+/// `raw` when PostgreSQL can store it as text: at most [`MAX_TEXT`] characters
+/// and no NUL (empty is a value: `q[orderId__not]=` means "has an order id").
 pub fn storable_text(raw: &str) -> Option<&str> {
-    let n = raw.chars().count();
-    ((1..=MAX_TEXT).contains(&n) && !raw.contains('\0')).then_some(raw)
+    (raw.chars().count() <= MAX_TEXT && !raw.contains('\0')).then_some(raw)
 }
 
 /// A date written without a time (`2026-04-01`): as an upper bound it means "through that day".
@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn kinds_parse_their_syntax_only() {
         assert!(Kind::Text.parse("a\0b").is_none(), "NUL cannot be stored");
-        assert!(Kind::Text.parse("").is_none());
+        assert_eq!(Kind::Text.parse(""), Some(Value::Text(String::new())));
         assert!(Kind::Text.parse(&"x".repeat(MAX_TEXT + 1)).is_none());
         let id = Uuid::new_v4();
         for raw in [

@@ -11,6 +11,9 @@ pub struct Config {
     pub listen: String,
     pub database_url: String,
     pub pool_size: usize,
+    /// PostgreSQL `statement_timeout` of every pooled connection (a list query
+    /// beyond it answers 503 `query_timeout`); 0 = none.
+    pub statement_timeout_ms: u64,
     /// Run migrations (and create the database) at start-up.
     pub run_migrations: bool,
     /// JWKS of the auth service, for internal JWTs with audience [`Self::audience`].
@@ -36,6 +39,7 @@ impl Default for Config {
             listen: "127.0.0.1:8101".into(),
             database_url: "postgres://postgres@127.0.0.1:5432/platform_admin".into(),
             pool_size: 16,
+            statement_timeout_ms: 5_000,
             run_migrations: true,
             jwks_url: "http://127.0.0.1:8181/.well-known/jwks.json".into(),
             audience: "admin-api".into(),

@@ -61,7 +61,12 @@ impl Application {
             db::create_database_if_missing(&config.database_url).await?;
             db::migrate(&config.database_url, MIGRATIONS).await?;
         }
-        let pool = db::pool(&config.database_url, config.pool_size)?;
+        let pool = db::pool_with_statement_timeout(
+            &config.database_url,
+            config.pool_size,
+            (config.statement_timeout_ms > 0)
+                .then(|| Duration::from_millis(config.statement_timeout_ms)),
+        )?;
         let listener = TcpListener::bind(&config.listen)?;
         let port = listener.local_addr()?.port();
         let verifier = web::Data::new(verifier);

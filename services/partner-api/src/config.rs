@@ -53,6 +53,26 @@ pub struct QueryLimits {
     pub count_timeout_ms: u64,
     /// At most this many values in one `__in` list.
     pub max_in_values: usize,
+    /// PostgreSQL `statement_timeout` of every connection of the pool (list
+    /// queries beyond it answer 503 `query_timeout`); 0 = none.
+    pub statement_timeout_ms: u64,
+}
+
+impl QueryLimits {
+    /// The `q[…]` dialect's limits.
+    pub fn page_limits(&self) -> query::PageLimits {
+        query::PageLimits {
+            default_per_page: self.default_per_page,
+            max_per_page: self.max_per_page,
+            max_result_window: self.max_result_window,
+            max_in_values: self.max_in_values,
+        }
+    }
+
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        (self.statement_timeout_ms > 0)
+            .then(|| std::time::Duration::from_millis(self.statement_timeout_ms))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +125,7 @@ impl Default for QueryLimits {
             max_result_window: 10_000,
             count_timeout_ms: 1_000,
             max_in_values: 100,
+            statement_timeout_ms: 5_000,
         }
     }
 }

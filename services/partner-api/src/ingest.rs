@@ -9,7 +9,6 @@
 
 use crate::{
     config::IngestLimits,
-    dsl::parse_timestamp,
     models::{
         SOURCES, dedup,
         dictionary::{self, Meta},
@@ -22,6 +21,7 @@ use crate::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use error_envelope::ApiError;
+use query::value::parse_timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};

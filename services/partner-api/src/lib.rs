@@ -7,7 +7,6 @@
 //! and the integration tests both use it.
 
 pub mod config;
-pub mod dsl;
 pub mod ingest;
 pub mod models;
 pub mod openapi;
@@ -38,7 +37,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let pool = db::pool(&config.database_url, config.db_pool_size)?;
+        let pool = db::pool_with_statement_timeout(
+            &config.database_url,
+            config.db_pool_size,
+            config.query.statement_timeout(),
+        )?;
         let projects = projects::ProjectResolver::new(
             &config.auth_grpc_url,
             Duration::from_secs(config.project_cache_ttl_secs),
