@@ -7,9 +7,11 @@
 //!   matching [`JwtVerifier`](auth_core::jwt::JwtVerifier) for a service under test.
 //! - [`http`]: a plain HTTP client.
 //! - [`operator::Operator`]: tenants, users and keys through auth's operator API.
+//! - [`schema_drift`]: `schema.rs` against the migrated database (every service).
 
 pub mod operator;
 pub mod process;
+pub mod schema_drift;
 
 use auth_core::{
     Principal, Product,
@@ -17,6 +19,8 @@ use auth_core::{
 };
 use std::time::Duration;
 
+#[doc(hidden)]
+pub use diesel as __diesel;
 pub use reqwest;
 
 /// PostgreSQL server URL for tests (any database name; fresh databases are created beside it).

@@ -18,6 +18,7 @@ mod isolation;
 mod journeys;
 mod listing;
 mod products;
+mod schema;
 mod scopes;
 mod usage;
 mod worked_examples;
