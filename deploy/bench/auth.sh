@@ -37,10 +37,10 @@ cleanup() {
 trap cleanup EXIT
 
 start_auth() { # name http grpc cache_ttl_ms
-  AUTH__DATABASE_URL="$PG_SERVER/$DB" AUTH__REDIS_URL="$REDIS_URL" \
-  AUTH__HTTP_LISTEN="127.0.0.1:$2" AUTH__GRPC_LISTEN="127.0.0.1:$3" \
+  AUTH__DATABASE__URL="$PG_SERVER/$DB" AUTH__REDIS__URL="$REDIS_URL" \
+  AUTH__LISTEN="127.0.0.1:$2" AUTH__GRPC_LISTEN="127.0.0.1:$3" \
   AUTH__OPERATOR_TOKEN="$TOKEN" AUTH__KEY_CACHE_TTL_MS="$4" \
-  AUTH__REVOCATION_CHANNEL="bench:auth:revocations:$$" AUTH__HTTP_WORKERS=1 \
+  AUTH__REVOCATION_CHANNEL="bench:auth:revocations:$$" AUTH__WORKERS=1 \
   RUST_LOG=warn "$BIN/auth-service" serve >"/tmp/$DB-$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 150); do

@@ -110,15 +110,15 @@ platform_start() {
   local jwks="$PLATFORM_AUTH_URL/.well-known/jwks.json"
 
   platform_spawn auth \
-    AUTH__HTTP_LISTEN="127.0.0.1:$auth_http" AUTH__GRPC_LISTEN="127.0.0.1:$auth_grpc" \
-    AUTH__DATABASE_URL="$(platform_db_url platform_auth_bench)" AUTH__REDIS_URL="$PLATFORM_REDIS" \
+    AUTH__LISTEN="127.0.0.1:$auth_http" AUTH__GRPC_LISTEN="127.0.0.1:$auth_grpc" \
+    AUTH__DATABASE__URL="$(platform_db_url platform_auth_bench)" AUTH__REDIS__URL="$PLATFORM_REDIS" \
     AUTH__OPERATOR_TOKEN="$PLATFORM_OPERATOR_TOKEN" AUTH__REVOCATION_CHANNEL="$PLATFORM_REVOCATIONS" \
-    AUTH__HTTP_WORKERS=1 \
+    AUTH__WORKERS=1 \
     -- "$PLATFORM_BIN/auth-service" serve
 
   local rl_env=(
-    RATELIMIT__GRPC_LISTEN="127.0.0.1:$rl_grpc" RATELIMIT__HTTP_LISTEN="127.0.0.1:$rl_http"
-    RATELIMIT__REDIS_URL="$PLATFORM_REDIS" RATELIMIT__PREFIX="$PLATFORM_RL_PREFIX"
+    RATELIMIT__GRPC_LISTEN="127.0.0.1:$rl_grpc" RATELIMIT__LISTEN="127.0.0.1:$rl_http"
+    RATELIMIT__REDIS__URL="$PLATFORM_REDIS" RATELIMIT__PREFIX="$PLATFORM_RL_PREFIX"
     RATELIMIT__TIERS__ENTERPRISE__LIMIT=1000000 RATELIMIT__TIERS__ENTERPRISE__WINDOW_SECONDS=1
     RATELIMIT__TIERS__ENTERPRISE__BURST=1000000
     RATELIMIT__ROUTE_CLASSES__INGEST__TIERS__ANONYMOUS__LIMIT=1000000
@@ -138,15 +138,15 @@ platform_start() {
     admin)
       platform_spawn admin-api \
         ADMIN_API__LISTEN="127.0.0.1:$api_port" \
-        ADMIN_API__DATABASE_URL="$(platform_db_url platform_admin_bench)" \
+        ADMIN_API__DATABASE__URL="$(platform_db_url platform_admin_bench)" \
         ADMIN_API__JWKS_URL="$jwks" ADMIN_API__RATELIMIT_URL="http://127.0.0.1:$rl_grpc" \
-        ADMIN_API__WORKERS="$PLATFORM_API_WORKERS" ADMIN_API__IDEMPOTENCY_PURGE_INTERVAL_SECS=0 \
+        ADMIN_API__WORKERS="$PLATFORM_API_WORKERS" ADMIN_API__IDEMPOTENCY_PURGE_INTERVAL_SECONDS=0 \
         -- "$PLATFORM_BIN/admin-api" serve
       ;;
     partner)
       platform_spawn partner-api \
         PARTNER_API__LISTEN="127.0.0.1:$api_port" \
-        PARTNER_API__DATABASE_URL="$(platform_db_url platform_partner_bench)" \
+        PARTNER_API__DATABASE__URL="$(platform_db_url platform_partner_bench)" \
         PARTNER_API__JWKS_URL="$jwks" PARTNER_API__AUTH_GRPC_URL="http://127.0.0.1:$auth_grpc" \
         -- "$PLATFORM_BIN/partner-api" serve
       ;;
@@ -158,7 +158,7 @@ platform_start() {
     GATEWAY__LISTEN="127.0.0.1:$gw" GATEWAY__INTERNAL_LISTEN="127.0.0.1:$gw_int" \
     GATEWAY__WORKERS="$PLATFORM_GATEWAY_WORKERS" \
     GATEWAY__AUTH_GRPC_URL="http://127.0.0.1:$auth_grpc" GATEWAY__RATELIMIT_GRPC_URL="http://127.0.0.1:$rl_grpc" \
-    GATEWAY__REDIS_URL="$PLATFORM_REDIS" GATEWAY__REVOCATION_CHANNEL="$PLATFORM_REVOCATIONS" \
+    GATEWAY__REDIS__URL="$PLATFORM_REDIS" GATEWAY__REVOCATION_CHANNEL="$PLATFORM_REVOCATIONS" \
     GATEWAY__UPSTREAMS__ADMIN_API="http://127.0.0.1:$api_port" \
     GATEWAY__UPSTREAMS__PARTNER_API="http://127.0.0.1:$api_port" \
     GATEWAY__ACCESS_LOG=false \

@@ -43,6 +43,12 @@ else
   database_url="postgres://postgres@127.0.0.1:$pg_port/postgres"
 fi
 
+# The db crate's TLS test starts a private PostgreSQL of its own (initdb, pg_ctl):
+# make sure the server binaries exist even when the database above is a remote one.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql
+fi
+
 # ---- Redis -------------------------------------------------------------------
 if [ -n "${REDIS_URL:-}" ]; then
   redis_url="$REDIS_URL"

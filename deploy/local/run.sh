@@ -59,15 +59,15 @@ start() { # start <name> <ready-url> <command...>  (env is inherited from the ca
 }
 
 echo "==> starting services"
-AUTH__DATABASE_URL="$(db_url platform_auth)" AUTH__REDIS_URL="$REDIS_URL" \
+AUTH__DATABASE__URL="$(db_url platform_auth)" AUTH__REDIS__URL="$REDIS_URL" \
   start auth http://127.0.0.1:8181/readyz "$bin/auth-service" serve
-RATELIMIT__REDIS_URL="$REDIS_URL" \
+RATELIMIT__REDIS__URL="$REDIS_URL" \
   start ratelimit http://127.0.0.1:8182/readyz "$bin/ratelimit-service" serve
-ADMIN_API__DATABASE_URL="$(db_url platform_admin)" \
+ADMIN_API__DATABASE__URL="$(db_url platform_admin)" \
   start admin-api http://127.0.0.1:8101/readyz "$bin/admin-api" serve
-PARTNER_API__DATABASE_URL="$(db_url platform_partner)" \
+PARTNER_API__DATABASE__URL="$(db_url platform_partner)" \
   start partner-api http://127.0.0.1:8102/readyz "$bin/partner-api" serve
-GATEWAY__REDIS_URL="$REDIS_URL" \
+GATEWAY__REDIS__URL="$REDIS_URL" \
   start gateway http://127.0.0.1:9080/readyz "$bin/gateway" serve
 
 demo_valid() {
@@ -94,8 +94,8 @@ else
   workspace_id="$("$authctl" --json tenant create --product generation --name "Demo Workspace" | field id)"
   user_id="$("$authctl" --json user create --tenant "$workspace_id" --email demo@example.com | field id)"
   generation_key="$("$authctl" --json key mint --tenant "$workspace_id" --user "$user_id" --name demo --tier starter --env live --scopes read,generate | field key)"
-  ADMIN_API__DATABASE_URL="$(db_url platform_admin)" "$bin/admin-api" seed --tenant "$shop_id" --example-ids >"$logs/seed-admin.log" 2>&1
-  PARTNER_API__DATABASE_URL="$(db_url platform_partner)" "$bin/partner-api" seed --tenant "$project_id" --project-id "$public_id" >"$logs/seed-partner.log" 2>&1
+  ADMIN_API__DATABASE__URL="$(db_url platform_admin)" "$bin/admin-api" seed --tenant "$shop_id" --example-ids >"$logs/seed-admin.log" 2>&1
+  PARTNER_API__DATABASE__URL="$(db_url platform_partner)" "$bin/partner-api" seed --tenant "$project_id" --project-id "$public_id" >"$logs/seed-partner.log" 2>&1
   umask 077
   cat >"$tokens" <<JSON
 {

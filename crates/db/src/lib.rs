@@ -3,11 +3,14 @@
 //! one mapping of database errors into the envelope ([`db_error`]).
 //!
 //! No libpq: diesel is built with `postgres_backend` only and connections come
-//! from diesel-async (tokio-postgres underneath).
+//! from diesel-async (tokio-postgres underneath), over TLS (rustls) when the URL
+//! says `sslmode=require|verify-full` (see [`tls`]).
+
+pub mod tls;
 
 use diesel::{ConnectionError, result::Error as DieselError};
 use diesel_async::{
-    AsyncConnection, AsyncPgConnection, RunQueryDsl,
+    AsyncPgConnection, RunQueryDsl,
     async_connection_wrapper::AsyncConnectionWrapper,
     pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool},
 };
@@ -43,35 +46,31 @@ diesel::define_sql_function! {
     fn set_config(setting: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
 }
 
-/// Like [`pool`], every connection bounded by `statement_timeout` (session
+/// Like [`pool`], every connection bounded by `statement_timeout` (a session
 /// setting made when the connection is opened, so it costs no round trip per
 /// query). A statement running longer is cancelled by PostgreSQL and the
-/// connection stays usable; `query::list_error` maps the error to 503.
+/// connection stays usable; the error registry maps it to 503 `query_timeout`.
 pub fn pool_with_statement_timeout(
     url: &str,
     max_size: usize,
     statement_timeout: Option<std::time::Duration>,
 ) -> Result<Pool, DbError> {
-    let mut config = ManagerConfig::<AsyncPgConnection>::default();
-    if let Some(timeout) = statement_timeout {
-        let millis = timeout.as_millis().to_string();
-        config.custom_setup = Box::new(move |url| {
-            let url = url.to_owned();
-            let millis = millis.clone();
-            Box::pin(async move {
-                let mut conn = AsyncPgConnection::establish(&url).await?;
-                diesel::select(set_config(
-                    "statement_timeout",
-                    format!("{millis}ms"),
-                    false,
-                ))
-                .execute(&mut conn)
-                .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                Ok(conn)
-            })
-        });
-    }
+    let millis = statement_timeout.map(|t| format!("{}ms", t.as_millis()));
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        let millis = millis.clone();
+        Box::pin(async move {
+            let mut conn = tls::establish(&url).await?;
+            if let Some(millis) = millis {
+                diesel::select(set_config("statement_timeout", millis, false))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            }
+            Ok(conn)
+        })
+    });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     deadpool::Pool::builder(manager)
         .max_size(max_size)
@@ -101,10 +100,9 @@ pub fn db_error(resource: &'static str) -> impl Fn(DieselError) -> ApiError {
 /// blocking thread through `AsyncConnectionWrapper` (works under actix's
 /// current-thread runtimes too).
 pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> Result<(), DbError> {
-    let url = url.to_owned();
+    let conn = tls::establish(url).await?;
     tokio::task::spawn_blocking(move || {
-        let mut conn =
-            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         conn.run_pending_migrations(migrations)
             .map_err(|e| DbError::Migrations(e.to_string()))?;
         Ok(())
@@ -155,7 +153,7 @@ pub async fn create_database_if_missing(url: &str) -> Result<(), DbError> {
             "database name {name:?} must be [a-z0-9_]"
         )));
     }
-    let mut admin = AsyncPgConnection::establish(&with_database(url, "postgres")?).await?;
+    let mut admin = tls::establish(&with_database(url, "postgres")?).await?;
     let exists: i64 = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"
     ))
@@ -214,9 +212,20 @@ pub async fn fresh_database(
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_lowercase();
-    let template = format!("tmpl_{label}_{hex}");
+    // Templates are per test binary *path* too: worktrees and checkouts running the same
+    // suite at the same time must not drop each other's template as "an earlier build".
+    let mut owner = Sha256::new();
+    if let Ok(exe) = std::env::current_exe() {
+        owner.update(exe.to_string_lossy().as_bytes());
+    }
+    let owner: String = owner.finalize()[..3]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let family = format!("{label}_{owner}");
+    let template = format!("tmpl_{family}_{hex}");
 
-    let mut admin = AsyncPgConnection::establish(&with_database(server_url, "postgres")?).await?;
+    let mut admin = tls::establish(&with_database(server_url, "postgres")?).await?;
     diesel::sql_query("SELECT pg_advisory_lock(727272)")
         .execute(&mut admin)
         .await?;
@@ -230,7 +239,7 @@ pub async fn fresh_database(
         if exists == 0 {
             // Old templates of this label belong to earlier builds.
             let old: Vec<Name> = diesel::sql_query(format!(
-                "SELECT datname AS name FROM pg_database WHERE datname LIKE 'tmpl_{label}_%'"
+                "SELECT datname AS name FROM pg_database WHERE datname LIKE 'tmpl_{family}_%'"
             ))
             .load(&mut admin)
             .await?;

@@ -13,9 +13,13 @@
 //!   latency histograms by route pattern, process metrics and `build_info`;
 //!   `/metrics` renders it.
 //! - [`shutdown`]: SIGTERM/Ctrl-C, and the grace period every server gets.
+//! - [`cache`]: the one in-process cache type (moka), revocation-safe.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "db")]
+pub mod database;
 pub mod health;
 pub mod metrics;
 pub mod shutdown;

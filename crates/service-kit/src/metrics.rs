@@ -135,6 +135,47 @@ impl Metrics {
             .register_collector(Box::new(process::PoolCollector::new(pool, usage)));
     }
 
+    /// Registers a counter family `{name}_total{{{label}="…"}}` whose values
+    /// `read` returns at each scrape (for counts a service already keeps in atomics).
+    pub fn register_counters_fn<F>(
+        &mut self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        read: F,
+    ) where
+        F: Fn() -> Vec<(&'static str, u64)> + Send + Sync + 'static,
+    {
+        self.registry
+            .register_collector(Box::new(process::FnCollector {
+                name,
+                help,
+                label,
+                counter: true,
+                read,
+            }));
+    }
+
+    /// Registers a gauge family `{name}{{{label}="…"}}` read at each scrape.
+    pub fn register_gauges_fn<F>(
+        &mut self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        read: F,
+    ) where
+        F: Fn() -> Vec<(&'static str, u64)> + Send + Sync + 'static,
+    {
+        self.registry
+            .register_collector(Box::new(process::FnCollector {
+                name,
+                help,
+                label,
+                counter: false,
+                read,
+            }));
+    }
+
     /// The middleware recording the request metrics.
     pub fn request_metrics(&self) -> RequestMetrics {
         RequestMetrics {

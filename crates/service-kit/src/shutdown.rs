@@ -31,7 +31,7 @@ pub async fn signal() {
 /// `.shutdown_timeout(shutdown_timeout_seconds)`.
 pub async fn run_until_signal(server: actix_web::dev::Server) -> std::io::Result<()> {
     let handle = server.handle();
-    let stopper = actix_web::rt::spawn(async move {
+    let stopper = tokio::spawn(async move {
         signal().await;
         handle.stop(true).await;
     });

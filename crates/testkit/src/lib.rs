@@ -8,7 +8,10 @@
 //! - [`http`]: a plain HTTP client.
 //! - [`operator::Operator`]: tenants, users and keys through auth's operator API.
 //! - [`schema_drift`]: `schema.rs` against the migrated database (every service).
+//! - [`kit_checks`]: what every service's tests assert about the service kit
+//!   (metrics, health, refused start-ups).
 
+pub mod kit_checks;
 pub mod operator;
 pub mod process;
 pub mod schema_drift;

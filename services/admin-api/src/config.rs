@@ -1,21 +1,17 @@
 //! Configuration (`ADMIN_API__FIELD` environment variables override the
-//! local-development defaults below).
+//! local-development defaults below; unknown keys are refused, see `service_kit::config`).
 
 use serde::Deserialize;
-use service_config::Secret;
+use service_kit::config::{DatabaseConfig, Environment, OtelConfig, Secret, ServiceConfig};
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// `production` refuses the compiled-in `cursor_secret`.
+    pub environment: Environment,
     /// HTTP listen address (`127.0.0.1:0` picks a free port).
     pub listen: String,
-    pub database_url: String,
-    pub pool_size: usize,
-    /// PostgreSQL `statement_timeout` of every pooled connection (a list query
-    /// beyond it answers 503 `query_timeout`); 0 = none.
-    pub statement_timeout_ms: u64,
-    /// Run migrations (and create the database) at start-up.
-    pub run_migrations: bool,
+    pub database: DatabaseConfig,
     /// JWKS of the auth service, for internal JWTs with audience [`Self::audience`].
     pub jwks_url: String,
     pub audience: String,
@@ -27,29 +23,46 @@ pub struct Config {
     /// Largest accepted request body.
     pub body_limit_bytes: usize,
     /// Interval of the background purge of expired idempotency keys (0 = off).
-    pub idempotency_purge_interval_secs: u64,
-    pub shutdown_timeout_secs: u64,
+    pub idempotency_purge_interval_seconds: u64,
+    pub shutdown_timeout_seconds: u64,
     /// Actix workers (0 = one per core).
     pub workers: usize,
+    pub otel: OtelConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
+            environment: Environment::Development,
             listen: "127.0.0.1:8101".into(),
-            database_url: "postgres://postgres@127.0.0.1:5432/platform_admin".into(),
-            pool_size: 16,
-            statement_timeout_ms: 5_000,
-            run_migrations: true,
+            database: DatabaseConfig::local("platform_admin"),
             jwks_url: "http://127.0.0.1:8181/.well-known/jwks.json".into(),
             audience: "admin-api".into(),
             cursor_secret: Secret::new("dev-only-admin-cursor-secret"),
             ratelimit_url: "http://127.0.0.1:50052".into(),
             ratelimit_timeout_ms: 2000,
             body_limit_bytes: 256 * 1024,
-            idempotency_purge_interval_secs: 600,
-            shutdown_timeout_secs: 30,
+            idempotency_purge_interval_seconds: 600,
+            shutdown_timeout_seconds: 30,
             workers: 0,
+            otel: OtelConfig::default(),
         }
+    }
+}
+
+impl ServiceConfig for Config {
+    const PREFIX: &'static str = "ADMIN_API";
+    const SERVICE: &'static str = "admin-api";
+
+    fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    fn otel(&self) -> &OtelConfig {
+        &self.otel
+    }
+
+    fn secrets(&self) -> Vec<(&'static str, &Secret)> {
+        vec![("cursor_secret", &self.cursor_secret)]
     }
 }

@@ -29,7 +29,8 @@ use auth_core::jwt::JwtVerifier;
 use error_envelope::{Dialect, RequestContext, extractor_configs, not_found_handler};
 use query::CursorCodec;
 use rpc::ratelimit::rate_limit_client::RateLimitClient;
-use std::{net::TcpListener, time::Duration};
+use service_kit::{database, health::Readiness, metrics::Metrics};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 pub use config::Config;
 
@@ -57,16 +58,11 @@ impl Application {
 
     /// Builds the service with a given verifier (tests register `TestSigner::verifier("admin-api")`).
     pub async fn build_with(config: Config, verifier: JwtVerifier) -> anyhow::Result<Self> {
-        if config.run_migrations {
-            db::create_database_if_missing(&config.database_url).await?;
-            db::migrate(&config.database_url, MIGRATIONS).await?;
-        }
-        let pool = db::pool_with_statement_timeout(
-            &config.database_url,
-            config.pool_size,
-            (config.statement_timeout_ms > 0)
-                .then(|| Duration::from_millis(config.statement_timeout_ms)),
-        )?;
+        let pool = database::open(&config.database, MIGRATIONS).await?;
+        let mut metrics = Metrics::new("admin-api");
+        database::register_metrics(&mut metrics, &pool);
+        let metrics = Arc::new(metrics);
+        let readiness = Arc::new(database::require_ready(Readiness::new(), &pool));
         let listener = TcpListener::bind(&config.listen)?;
         let port = listener.local_addr()?.port();
         let verifier = web::Data::new(verifier);
@@ -76,10 +72,10 @@ impl Application {
             .connect_timeout(timeout)
             .timeout(timeout);
         let body_limit = config.body_limit_bytes;
-        if config.idempotency_purge_interval_secs > 0 {
+        if config.idempotency_purge_interval_seconds > 0 {
             spawn_purge(
                 pool.clone(),
-                Duration::from_secs(config.idempotency_purge_interval_secs),
+                Duration::from_secs(config.idempotency_purge_interval_seconds),
             );
         }
         let app_pool = pool.clone();
@@ -94,10 +90,15 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .configure(extractor_configs(body_limit))
+                .configure(service_kit::observability_routes(
+                    Arc::clone(&readiness),
+                    Arc::clone(&metrics),
+                ))
                 .configure(routes::configure)
                 .default_service(web::to(not_found_handler))
                 .wrap(telemetry::tracing_logger())
                 .wrap(RequestContext::new(Dialect::Admin))
+                .wrap(metrics.request_metrics())
                 .wrap_fn(|req, srv| {
                     let method = req.method().as_str().to_owned();
                     let fut = srv.call(req);
@@ -114,7 +115,8 @@ impl Application {
                 })
         })
         .listen(listener)?
-        .shutdown_timeout(config.shutdown_timeout_secs);
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_timeout_seconds);
         if config.workers > 0 {
             server = server.workers(config.workers);
         }
@@ -128,8 +130,9 @@ impl Application {
         self.port
     }
 
+    /// Serves until SIGTERM/Ctrl-C, then drains (`shutdown_timeout_seconds`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        service_kit::shutdown::run_until_signal(self.server).await
     }
 }
 

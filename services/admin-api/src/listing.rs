@@ -104,3 +104,50 @@ where
     }
     Ok(rows.swap_remove(0))
 }
+
+/// `finder!("customer", CustomerRow)` in a model: `pub async fn find(conn, tenant, id)`, one
+/// row of the model's `by_id(tenant, id)` or 404 naming the resource. A concrete function per
+/// model (write effects call it inside their boxed futures, where a generic one does not infer).
+macro_rules! finder {
+    ($resource:literal, $row:ty) => {
+        /// One row of the shop by id, or 404.
+        pub async fn find(
+            conn: &mut diesel_async::AsyncPgConnection,
+            tenant: uuid::Uuid,
+            id: &str,
+        ) -> Result<$row, error_envelope::ApiError> {
+            use diesel::OptionalExtension;
+            use diesel_async::RunQueryDsl;
+            by_id(tenant, id)
+                .first(conn)
+                .await
+                .optional()
+                .map_err(query::list_error)?
+                .ok_or_else(|| error_envelope::ApiError::not_found($resource))
+        }
+    };
+}
+pub(crate) use finder;
+
+/// `exists_fn!(customers)` in a model: `pub async fn exists(conn, tenant, id)` on that table
+/// (the parent check of a relationship list).
+macro_rules! exists_fn {
+    ($table:ident) => {
+        /// Whether the shop has this row (the parent of a relationship list).
+        pub async fn exists(
+            conn: &mut diesel_async::AsyncPgConnection,
+            tenant: uuid::Uuid,
+            id: &str,
+        ) -> diesel::QueryResult<bool> {
+            use diesel_async::RunQueryDsl;
+            diesel::select(diesel::dsl::exists(
+                $table::table
+                    .filter($table::tenant_id.eq(tenant))
+                    .filter($table::id.eq(id)),
+            ))
+            .get_result(conn)
+            .await
+        }
+    };
+}
+pub(crate) use exists_fn;

@@ -1,23 +1,13 @@
 //! `admin-api [serve]` runs the service; `admin-api migrate` only migrates;
-//! `admin-api seed --tenant <uuid> [--customers N]` loads a demo shop.
+//! `admin-api seed --tenant <uuid> [--customers N]` loads a demo shop;
+//! `admin-api openapi` prints the OpenAPI document.
 
 use admin_api::{Application, Config, MIGRATIONS};
-use clap::{Parser, Subcommand};
+use service_kit::{Command, database};
 
-#[derive(Parser)]
-#[command(name = "admin-api", about = "Sumeru Admin API v1")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the HTTP service (default).
-    Serve,
-    /// Create the database if missing and run pending migrations.
-    Migrate,
-    /// Seed a demo shop.
+#[derive(Debug, clap::Subcommand)]
+enum Extra {
+    /// Seed a demo shop (migrating first).
     Seed(admin_api::seed::SeedArgs),
     /// Print the OpenAPI document.
     Openapi,
@@ -25,27 +15,22 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
-    let config: Config = service_config::load("ADMIN_API")?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let kit = service_kit::start::<Config, Extra>()?;
+    let config = kit.config;
+    match kit.command {
         Command::Serve => {
-            let _guard = telemetry::init("admin-api");
-            let app = Application::build(config).await?;
-            tracing::info!(port = app.port(), "admin-api listening");
-            app.run_until_stopped().await?;
+            Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await?
         }
-        Command::Migrate => {
-            db::create_database_if_missing(&config.database_url).await?;
-            db::migrate(&config.database_url, MIGRATIONS).await?;
-        }
-        Command::Seed(args) => {
-            db::create_database_if_missing(&config.database_url).await?;
-            db::migrate(&config.database_url, MIGRATIONS).await?;
-            let report = admin_api::seed::run(&config.database_url, &args).await?;
+        Command::Migrate => database::migrate(&config.database, MIGRATIONS).await?,
+        Command::Service(Extra::Seed(args)) => {
+            database::migrate(&config.database, MIGRATIONS).await?;
+            let report = admin_api::seed::run(config.database.url.expose(), &args).await?;
             println!("{report}");
         }
-        Command::Openapi => println!(
+        Command::Service(Extra::Openapi) => println!(
             "{}",
             serde_json::to_string_pretty(&admin_api::openapi::document())?
         ),

@@ -2,20 +2,22 @@
 //! override the local-development defaults; see the README for every field).
 
 use serde::Deserialize;
-use service_config::Secret;
+use service_kit::config::{
+    DatabaseConfig, Environment, OtelConfig, RedisConfig, Secret, ServiceConfig,
+};
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Operator API, JWKS, health (`127.0.0.1:8181`; port 0 in tests).
-    pub http_listen: String,
+    /// `production` refuses the compiled-in development secrets.
+    pub environment: Environment,
+    /// Operator API, JWKS, health, metrics (`127.0.0.1:8181`; port 0 in tests).
+    pub listen: String,
     /// gRPC `Authenticate` / `ResolveProject` (`127.0.0.1:50051`).
     pub grpc_listen: String,
-    pub database_url: String,
-    pub database_pool_size: usize,
-    pub redis_url: String,
-    /// Run migrations (and create the database if missing) on start-up.
-    pub run_migrations: bool,
+    pub database: DatabaseConfig,
+    /// Revocation events are published here.
+    pub redis: RedisConfig,
     /// Bearer token of the operator API.
     pub operator_token: Secret,
     /// Lifetime of minted internal JWTs.
@@ -42,19 +44,19 @@ pub struct Config {
     /// JSON body limit of the operator API.
     pub json_limit_bytes: usize,
     /// HTTP worker threads (0: one per core).
-    pub http_workers: usize,
+    pub workers: usize,
     pub shutdown_timeout_seconds: u64,
+    pub otel: OtelConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            http_listen: "127.0.0.1:8181".into(),
+            environment: Environment::Development,
+            listen: "127.0.0.1:8181".into(),
             grpc_listen: "127.0.0.1:50051".into(),
-            database_url: "postgres://postgres@127.0.0.1:5432/platform_auth".into(),
-            database_pool_size: 16,
-            redis_url: "redis://127.0.0.1:6379".into(),
-            run_migrations: true,
+            database: DatabaseConfig::local("platform_auth"),
+            redis: RedisConfig::default(),
             operator_token: Secret::new("dev-operator-token"),
             jwt_ttl_seconds: 300,
             gateway_cache_ttl_seconds: 30,
@@ -67,8 +69,34 @@ impl Default for Config {
             signing_key_encryption_key: Secret::default(),
             cursor_secret: Secret::new("dev-auth-cursor-secret"),
             json_limit_bytes: 16 * 1024,
-            http_workers: 0,
+            workers: 0,
             shutdown_timeout_seconds: 10,
+            otel: OtelConfig::default(),
         }
+    }
+}
+
+impl ServiceConfig for Config {
+    const PREFIX: &'static str = "AUTH";
+    const SERVICE: &'static str = "auth";
+
+    fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    fn otel(&self) -> &OtelConfig {
+        &self.otel
+    }
+
+    /// An empty `signing_key_encryption_key` (keys stored unsealed) is refused in production too.
+    fn secrets(&self) -> Vec<(&'static str, &Secret)> {
+        vec![
+            ("operator_token", &self.operator_token),
+            (
+                "signing_key_encryption_key",
+                &self.signing_key_encryption_key,
+            ),
+            ("cursor_secret", &self.cursor_secret),
+        ]
     }
 }

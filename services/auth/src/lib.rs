@@ -24,6 +24,7 @@ pub mod views;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use error_envelope::{Dialect, RequestContext};
+use service_kit::{database, health::Readiness, metrics::Metrics};
 use std::{sync::Arc, time::Duration};
 
 pub use config::Config;
@@ -42,17 +43,6 @@ pub struct AppState {
     pub stats: authn::Stats,
 }
 
-/// Runs migrations (creating the database first when missing).
-pub async fn migrate(config: &Config) -> anyhow::Result<()> {
-    db::create_database_if_missing(&config.database_url)
-        .await
-        .context("create database")?;
-    db::migrate(&config.database_url, MIGRATIONS)
-        .await
-        .context("migrate")?;
-    Ok(())
-}
-
 pub struct Application {
     http_port: u16,
     grpc_port: u16,
@@ -63,10 +53,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        if config.run_migrations {
-            migrate(&config).await?;
-        }
-        let pool = db::pool(&config.database_url, config.database_pool_size)?;
+        let pool = database::open(&config.database, MIGRATIONS).await?;
         let kek = signing::Kek::from_config(config.signing_key_encryption_key.expose())?;
         let signer = {
             let mut conn = pool.get().await.context("connect to PostgreSQL")?;
@@ -77,9 +64,10 @@ impl Application {
             )
             .await?
         };
-        let publisher = events::Publisher::new(&config.redis_url, &config.revocation_channel)
-            .await
-            .context("Redis URL")?;
+        let publisher =
+            events::Publisher::new(config.redis.url.expose(), &config.revocation_channel)
+                .await
+                .context("Redis URL")?;
         let state = Arc::new(AppState {
             cache: Arc::new(cache::KeyCache::new(
                 Duration::from_millis(config.key_cache_ttl_ms),
@@ -94,8 +82,39 @@ impl Application {
             config,
         });
 
-        let listener = std::net::TcpListener::bind(&state.config.http_listen)
-            .with_context(|| format!("bind {}", state.config.http_listen))?;
+        let mut metrics = Metrics::new("auth");
+        database::register_metrics(&mut metrics, &state.pool);
+        let stats_of = Arc::clone(&state);
+        metrics.register_counters_fn(
+            "auth_key_lookups",
+            "API key lookups by where they were answered",
+            "source",
+            move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                vec![
+                    ("cache", stats_of.stats.cache_hits.load(Relaxed)),
+                    ("database", stats_of.stats.db_lookups.load(Relaxed)),
+                ]
+            },
+        );
+        let cache_of = Arc::clone(&state.cache);
+        metrics.register_gauges_fn(
+            "auth_key_cache_entries",
+            "Entries of the in-process key cache",
+            "cache",
+            move || vec![("keys", cache_of.len() as u64)],
+        );
+        let metrics = Arc::new(metrics);
+        let redis_of = Arc::clone(&state);
+        let readiness = Arc::new(
+            database::require_ready(Readiness::new(), &state.pool).optional("redis", move || {
+                let state = Arc::clone(&redis_of);
+                async move { state.publisher.ping().await.is_ok() }
+            }),
+        );
+
+        let listener = std::net::TcpListener::bind(&state.config.listen)
+            .with_context(|| format!("bind {}", state.config.listen))?;
         let http_port = listener.local_addr()?.port();
         let grpc_listener = tokio::net::TcpListener::bind(&state.config.grpc_listen)
             .await
@@ -109,15 +128,21 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(web::PayloadConfig::new(json_limit))
                 .configure(error_envelope::extractor_configs(json_limit))
+                .configure(service_kit::observability_routes(
+                    Arc::clone(&readiness),
+                    Arc::clone(&metrics),
+                ))
                 .configure(routes::configure)
                 .default_service(web::to(error_envelope::not_found_handler))
                 .wrap(telemetry::tracing_logger())
                 .wrap(RequestContext::new(Dialect::Admin))
+                .wrap(metrics.request_metrics())
         })
+        .disable_signals()
         .shutdown_timeout(state.config.shutdown_timeout_seconds)
         .listen(listener)?;
-        if state.config.http_workers > 0 {
-            server = server.workers(state.config.http_workers);
+        if state.config.workers > 0 {
+            server = server.workers(state.config.workers);
         }
         let http = server.run();
         Ok(Self {
@@ -141,13 +166,13 @@ impl Application {
         Arc::clone(&self.state)
     }
 
-    /// Serves HTTP and gRPC until SIGTERM/Ctrl-C (actix handles the signal;
+    /// Serves HTTP and gRPC until SIGTERM/Ctrl-C (the kit's signal handling;
     /// gRPC then drains too), then flushes the buffered `last_used_at` stamps.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state;
         let background = vec![
             tokio::spawn(events::run_subscriber(
-                state.config.redis_url.clone(),
+                state.config.redis.url.expose().to_owned(),
                 state.config.revocation_channel.clone(),
                 Arc::clone(&state.cache),
             )),
@@ -170,7 +195,7 @@ impl Application {
                     },
                 ),
         );
-        let http_result = self.http.await;
+        let http_result = service_kit::shutdown::run_until_signal(self.http).await;
         let _ = stop_tx.send(());
         let grpc_result = grpc.await;
         for task in background {

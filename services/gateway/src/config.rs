@@ -1,4 +1,4 @@
-//! Gateway configuration (`service_config::load("GATEWAY")`).
+//! Gateway configuration (loaded by the service kit from `GATEWAY__*`; unknown keys are refused).
 //!
 //! Defaults are the local platform: public listener `127.0.0.1:8080`, internal
 //! listener (healthz/readyz/metrics) `127.0.0.1:9080`, auth and ratelimit on
@@ -9,11 +9,13 @@
 
 use error_envelope::Dialect;
 use serde::{Deserialize, Serialize};
+use service_kit::config::{Environment, OtelConfig, RedisConfig, ServiceConfig};
 use std::{net::IpAddr, time::Duration};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub environment: Environment,
     /// The public listener.
     pub listen: String,
     /// healthz, readyz and metrics.
@@ -22,8 +24,8 @@ pub struct Config {
     pub workers: usize,
     pub auth_grpc_url: String,
     pub ratelimit_grpc_url: String,
-    /// Redis carrying auth's revocation events.
-    pub redis_url: String,
+    /// Redis carrying auth's revocation events (`redis.url`).
+    pub redis: RedisConfig,
     /// Pub/sub channel of revocations (message = key id).
     pub revocation_channel: String,
     /// Deadline of one Authenticate call.
@@ -41,7 +43,7 @@ pub struct Config {
     /// `ratelimit::Limiter`); 0 decides every request (or batch) in ratelimit.
     pub ratelimit_lease_max: u32,
     /// How long in-flight requests may still run after SIGTERM.
-    pub shutdown_timeout_secs: u64,
+    pub shutdown_timeout_seconds: u64,
     /// Request target plus headers, in bytes → 431 beyond (actix itself stops at 128 KiB / 96 headers).
     pub max_header_bytes: usize,
     /// Time a client has to send its request head (slowloris guard) → 408.
@@ -49,7 +51,7 @@ pub struct Config {
     /// Time to finish a connection shutdown.
     pub client_disconnect_timeout_ms: u64,
     /// Idle keep-alive of client connections.
-    pub keep_alive_secs: u64,
+    pub keep_alive_seconds: u64,
     /// New TLS/plain connections accepted concurrently per worker.
     pub max_connection_rate: usize,
     /// Open client connections per worker.
@@ -60,18 +62,19 @@ pub struct Config {
     pub upstream_connect_timeout_ms: u64,
     /// Idle time after which a pooled upstream connection is closed (below the
     /// upstreams' own keep-alive, 5 s for actix, so the gateway closes first).
-    pub upstream_keep_alive_secs: u64,
+    pub upstream_keep_alive_seconds: u64,
     /// Peers whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (a load balancer in front).
     pub trusted_proxies: Vec<IpAddr>,
     /// Upper bound of cached principals (per (token, audience)).
     pub auth_cache_max_entries: usize,
     /// A cached internal JWT is renewed this long before it expires.
-    pub jwt_refresh_margin_secs: u64,
+    pub jwt_refresh_margin_seconds: u64,
     /// One info log line per proxied request.
     pub access_log: bool,
     /// Upstream base URLs by name (routes refer to them).
     pub upstreams: Upstreams,
     pub routes: Vec<RouteConfig>,
+    pub otel: OtelConfig,
 }
 
 /// Fail policy of rate limiting when ratelimit is unreachable.
@@ -88,7 +91,7 @@ pub enum FailPolicy {
 
 /// Base URLs of the API services (env: `GATEWAY__UPSTREAMS__ADMIN_API`, …).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Upstreams {
     pub admin_api: String,
     pub partner_api: String,
@@ -130,6 +133,7 @@ pub enum AuthMode {
 
 /// One entry of the route table.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct RouteConfig {
     /// Label in metrics and logs.
     pub name: String,
@@ -175,12 +179,13 @@ fn default_timeout_ms() -> u64 {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            environment: Environment::Development,
             listen: "127.0.0.1:8080".into(),
             internal_listen: "127.0.0.1:9080".into(),
             workers: 0,
             auth_grpc_url: "http://127.0.0.1:50051".into(),
             ratelimit_grpc_url: "http://127.0.0.1:50052".into(),
-            redis_url: "redis://127.0.0.1:6379".into(),
+            redis: RedisConfig::default(),
             revocation_channel: "auth:revocations".into(),
             auth_timeout_ms: 1_000,
             ratelimit_timeout_ms: 250,
@@ -188,23 +193,37 @@ impl Default for Config {
             ratelimit_fail_policy: FailPolicy::Open,
             ratelimit_coalesce: true,
             ratelimit_lease_max: 512,
-            shutdown_timeout_secs: 30,
+            shutdown_timeout_seconds: 30,
             max_header_bytes: 32 * 1024,
             client_request_timeout_ms: 5_000,
             client_disconnect_timeout_ms: 1_000,
-            keep_alive_secs: 10,
+            keep_alive_seconds: 10,
             max_connection_rate: 256,
             max_connections: 25_000,
             upstream_pool_size: 512,
             upstream_connect_timeout_ms: 1_000,
-            upstream_keep_alive_secs: 4,
+            upstream_keep_alive_seconds: 4,
             trusted_proxies: Vec::new(),
             auth_cache_max_entries: 100_000,
-            jwt_refresh_margin_secs: 15,
+            jwt_refresh_margin_seconds: 15,
             access_log: true,
             upstreams: Upstreams::default(),
             routes: default_routes(),
+            otel: OtelConfig::default(),
         }
+    }
+}
+
+impl ServiceConfig for Config {
+    const PREFIX: &'static str = "GATEWAY";
+    const SERVICE: &'static str = "gateway";
+
+    fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    fn otel(&self) -> &OtelConfig {
+        &self.otel
     }
 }
 

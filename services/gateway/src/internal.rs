@@ -1,61 +1,45 @@
-//! The internal listener (port 9080 by default, never exposed publicly):
-//! `GET /healthz` (liveness, no I/O), `GET /readyz` (auth and ratelimit answer a
-//! gRPC handshake within the connect timeout, and no shutdown is under way),
-//! `GET /metrics` (Prometheus text format).
+//! The internal listener (port 9080 by default, never exposed publicly), from
+//! the service kit: `GET /healthz` (liveness, no I/O), `GET /readyz` (auth and
+//! ratelimit answer a gRPC handshake within the connect timeout, and no
+//! shutdown is under way: check `serving`), `GET /metrics` (the kit's process,
+//! build and internal-listener request metrics, plus the gateway's own from
+//! [`crate::metrics`] and the principal cache size).
 
 use crate::{authn::AuthCache, metrics::Metrics};
-use actix_web::{HttpResponse, web};
-use serde_json::json;
+use service_kit::health::Readiness;
 use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
 };
 use tonic::transport::Endpoint;
 
-pub struct Readiness {
-    pub auth: Endpoint,
-    pub ratelimit: Endpoint,
-    pub draining: Arc<AtomicBool>,
-    pub metrics: Arc<Metrics>,
-    pub cache: Arc<AuthCache>,
+/// The kit's metrics registry with the gateway's own metrics in it.
+pub fn metrics(gateway: &Arc<Metrics>, cache: &Arc<AuthCache>) -> service_kit::metrics::Metrics {
+    let mut metrics = service_kit::metrics::Metrics::new("gateway");
+    gateway.register(metrics.registry_mut());
+    let cache = Arc::clone(cache);
+    metrics.register_gauges_fn(
+        "gateway_auth_cache_entries",
+        "Cached principals",
+        "cache",
+        move || vec![("principals", cache.len() as u64)],
+    );
+    metrics
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
-}
-
-async fn readyz(state: web::Data<Readiness>) -> HttpResponse {
-    if state.draining.load(Ordering::SeqCst) {
-        return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
-    }
-    let (auth, ratelimit) =
-        futures_util::future::join(state.auth.connect(), state.ratelimit.connect()).await;
-    let body = json!({
-        "status": if auth.is_ok() && ratelimit.is_ok() { "ready" } else { "not_ready" },
-        "auth": if auth.is_ok() { "ok" } else { "unreachable" },
-        "ratelimit": if ratelimit.is_ok() { "ok" } else { "unreachable" },
-    });
-    if auth.is_ok() && ratelimit.is_ok() {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
-}
-
-async fn metrics(state: web::Data<Readiness>) -> HttpResponse {
-    let mut text = state.metrics.render();
-    text.push_str("# HELP gateway_auth_cache_entries Cached principals.\n# TYPE gateway_auth_cache_entries gauge\n");
-    text.push_str(&format!(
-        "gateway_auth_cache_entries {}\n",
-        state.cache.len()
-    ));
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(text)
+/// Readiness: auth and ratelimit reachable, not draining.
+pub fn readiness(auth: Endpoint, ratelimit: Endpoint, draining: Arc<AtomicBool>) -> Readiness {
+    Readiness::new()
+        .require("serving", move || {
+            let draining = draining.load(Ordering::SeqCst);
+            async move { !draining }
+        })
+        .require("auth", move || {
+            let auth = auth.clone();
+            async move { auth.connect().await.is_ok() }
+        })
+        .require("ratelimit", move || {
+            let ratelimit = ratelimit.clone();
+            async move { ratelimit.connect().await.is_ok() }
+        })
 }

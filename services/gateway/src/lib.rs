@@ -25,7 +25,6 @@ pub mod upstream;
 use crate::{
     authn::AuthCache,
     config::Config,
-    internal::Readiness,
     metrics::Metrics,
     proxy::{Shared, Worker},
     route_table::RouteTable,
@@ -69,7 +68,7 @@ pub struct Stopper {
 
 impl Stopper {
     /// Marks the gateway not ready, stops accepting, lets in-flight requests
-    /// finish (up to `shutdown_timeout_secs`), then stops the internal listener.
+    /// finish (up to `shutdown_timeout_seconds`), then stops the internal listener.
     pub async fn stop(&self) {
         self.draining.store(true, Ordering::SeqCst);
         self.public.stop(true).await;
@@ -83,10 +82,10 @@ impl Application {
         let metrics = Arc::new(Metrics::new(table.routes().iter().map(|r| r.name.as_str())));
         let cache = Arc::new(AuthCache::new(
             config.auth_cache_max_entries,
-            Duration::from_secs(config.jwt_refresh_margin_secs),
+            Duration::from_secs(config.jwt_refresh_margin_seconds),
         ));
         let revocations = tokio::spawn(authn::listen_revocations(
-            config.redis_url.clone(),
+            config.redis.url.expose().to_owned(),
             config.revocation_channel.clone(),
             Arc::clone(&cache),
             Arc::clone(&metrics),
@@ -100,7 +99,7 @@ impl Application {
         let draining = Arc::new(AtomicBool::new(false));
         // With OTLP export on, tracing-actix-web's root span continues the caller's
         // trace; without it the handler opens a lighter root span of its own.
-        let otel = std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
+        let otel = config.otel.endpoint().is_some();
         let shared = web::Data::new(Shared {
             own_root_span: !otel,
             max_header_bytes: config.max_header_bytes,
@@ -120,7 +119,7 @@ impl Application {
         };
         let pool = config.upstream_pool_size;
         let upstream_connect = Duration::from_millis(config.upstream_connect_timeout_ms);
-        let upstream_keep_alive = Duration::from_secs(config.upstream_keep_alive_secs);
+        let upstream_keep_alive = Duration::from_secs(config.upstream_keep_alive_seconds);
         let (auth_ep, rl_ep) = (auth_endpoint.clone(), ratelimit_endpoint.clone());
         let (fail_policy, coalesce) = (config.ratelimit_fail_policy, config.ratelimit_coalesce);
         let lease_max = config.ratelimit_lease_max;
@@ -150,29 +149,31 @@ impl Application {
         })
         .workers(workers)
         .backlog(4096)
-        .keep_alive(Duration::from_secs(config.keep_alive_secs))
+        .keep_alive(Duration::from_secs(config.keep_alive_seconds))
         .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
         .client_disconnect_timeout(Duration::from_millis(config.client_disconnect_timeout_ms))
         .max_connection_rate(config.max_connection_rate)
         .max_connections(config.max_connections)
-        .shutdown_timeout(config.shutdown_timeout_secs)
+        .shutdown_timeout(config.shutdown_timeout_seconds)
         .disable_signals()
         .listen(listener)?
         .run();
 
-        let readiness = web::Data::new(Readiness {
-            auth: auth_endpoint,
-            ratelimit: ratelimit_endpoint,
-            draining: Arc::clone(&draining),
-            metrics,
-            cache,
-        });
+        let readiness = Arc::new(internal::readiness(
+            auth_endpoint,
+            ratelimit_endpoint,
+            Arc::clone(&draining),
+        ));
+        let kit_metrics = Arc::new(internal::metrics(&metrics, &cache));
         let internal_listener = TcpListener::bind(&config.internal_listen)?;
         let internal_port = internal_listener.local_addr()?.port();
         let internal = HttpServer::new(move || {
             App::new()
-                .app_data(readiness.clone())
-                .configure(internal::configure)
+                .configure(service_kit::observability_routes(
+                    Arc::clone(&readiness),
+                    Arc::clone(&kit_metrics),
+                ))
+                .wrap(kit_metrics.request_metrics())
         })
         .workers(1)
         .shutdown_timeout(1)
@@ -217,7 +218,7 @@ impl Application {
     pub async fn run_until_signal(self) -> std::io::Result<()> {
         let stopper = self.stopper();
         tokio::spawn(async move {
-            wait_for_signal().await;
+            service_kit::shutdown::signal().await;
             tracing::info!("shutting down: draining in-flight requests");
             stopper.stop().await;
         });
@@ -242,26 +243,4 @@ fn grpc_endpoint(url: &str, config: &Config, timeout: Duration) -> anyhow::Resul
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(20))
         .keep_alive_timeout(Duration::from_secs(5)))
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

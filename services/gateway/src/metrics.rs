@@ -1,5 +1,7 @@
 //! Prometheus metrics, lock-free on the request path (atomics indexed by route
-//! and status), rendered in the text exposition format on the internal port.
+//! and status), read at scrape time by a `prometheus-client` collector
+//! registered in the service kit's registry, served on the internal port with
+//! the kit's process metrics and `build_info`.
 //!
 //! - `gateway_requests_total{route,status}`
 //! - `gateway_request_duration_seconds{route}` (histogram; time to the response head)
@@ -12,9 +14,17 @@
 //! - `gateway_ratelimit_calls_total`, `gateway_ratelimit_batched_requests_total` (coalescing at work),
 //!   `gateway_ratelimit_leased_tokens_total`, `gateway_ratelimit_lease_requests_total` (leases)
 
+use prometheus_client::{
+    collector::Collector,
+    encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder, NoLabelSet},
+    metrics::{MetricType, counter::ConstCounter, gauge::ConstGauge},
+    registry::{Registry, Unit},
+};
 use std::{
-    fmt::Write,
-    sync::atomic::{AtomicU64, Ordering::Relaxed},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering::Relaxed},
+    },
     time::Duration,
 };
 
@@ -127,177 +137,213 @@ impl Metrics {
     }
 
     /// The text exposition format.
-    pub fn render(&self) -> String {
-        let mut out = String::with_capacity(8 * 1024);
-        let _ = self.write(&mut out);
-        out
+    /// Registers these metrics into the service kit's registry; they are read
+    /// from the atomics at each scrape and encoded by `prometheus-client`.
+    pub fn register(self: &Arc<Self>, registry: &mut Registry) {
+        registry.register_collector(Box::new(Collected(Arc::clone(self))));
     }
 
-    fn write(&self, out: &mut String) -> std::fmt::Result {
-        writeln!(
-            out,
-            "# HELP gateway_requests_total Requests answered, by route and status."
-        )?;
-        writeln!(out, "# TYPE gateway_requests_total counter")?;
-        for m in &self.routes {
-            for (status, c) in m.statuses.iter().enumerate() {
-                let n = c.load(Relaxed);
-                if n > 0 {
-                    writeln!(
-                        out,
-                        "gateway_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                        m.name
-                    )?;
+    /// The metrics alone in OpenMetrics text (tests).
+    pub fn render(self: &Arc<Self>) -> String {
+        let mut registry = Registry::default();
+        self.register(&mut registry);
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        out
+    }
+}
+
+/// The collector reading [`Metrics`] at scrape time.
+struct Collected(Arc<Metrics>);
+
+impl std::fmt::Debug for Collected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("gateway::metrics::Collected")
+    }
+}
+
+/// One route's latency histogram as the encoder wants it.
+struct RouteHistogram<'a>(&'a RouteMetrics);
+
+impl EncodeMetric for RouteHistogram<'_> {
+    fn encode(&self, mut encoder: MetricEncoder<'_>) -> std::fmt::Result {
+        let m = self.0;
+        let count = m.count.load(Relaxed);
+        let mut buckets: Vec<(f64, u64)> = BUCKETS
+            .iter()
+            .zip(&m.buckets)
+            .map(|(b, c)| (*b, c.load(Relaxed)))
+            .collect();
+        let in_buckets: u64 = buckets.iter().map(|(_, n)| n).sum();
+        buckets.push((f64::MAX, count.saturating_sub(in_buckets)));
+        let sum = m.sum_micros.load(Relaxed) as f64 / 1e6;
+        encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+fn counter_family(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    rows: &[(&[(&str, &str)], u64)],
+) -> std::fmt::Result {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (labels, n) in rows {
+        ConstCounter::new(*n).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+fn counter(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    c: &AtomicU64,
+) -> std::fmt::Result {
+    let m = ConstCounter::new(c.load(Relaxed));
+    m.encode(encoder.encode_descriptor(name, help, None, m.metric_type())?)
+}
+
+impl Collector for Collected {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> std::fmt::Result {
+        let m = &self.0;
+        {
+            let mut family = encoder.encode_descriptor(
+                "gateway_requests",
+                "Requests answered, by route and status",
+                None,
+                MetricType::Counter,
+            )?;
+            for r in &m.routes {
+                for (status, c) in r.statuses.iter().enumerate() {
+                    let n = c.load(Relaxed);
+                    if n > 0 {
+                        let status = status.to_string();
+                        let labels = [("route", r.name.as_str()), ("status", status.as_str())];
+                        ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+                    }
                 }
             }
         }
-        writeln!(
-            out,
-            "# HELP gateway_request_duration_seconds Time from request to response head."
-        )?;
-        writeln!(out, "# TYPE gateway_request_duration_seconds histogram")?;
-        for m in &self.routes {
-            let mut cumulative = 0;
-            for (bound, c) in BUCKETS.iter().zip(&m.buckets) {
-                cumulative += c.load(Relaxed);
-                writeln!(
-                    out,
-                    "gateway_request_duration_seconds_bucket{{route=\"{}\",le=\"{bound}\"}} {cumulative}",
-                    m.name
-                )?;
-            }
-            let count = m.count.load(Relaxed);
-            writeln!(
-                out,
-                "gateway_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {count}",
-                m.name
+        {
+            let unit = Unit::Seconds;
+            let mut family = encoder.encode_descriptor(
+                "gateway_request_duration",
+                "Time from request to response head, by route",
+                Some(&unit),
+                MetricType::Histogram,
             )?;
-            let sum = m.sum_micros.load(Relaxed) as f64 / 1e6;
-            writeln!(
-                out,
-                "gateway_request_duration_seconds_sum{{route=\"{}\"}} {sum}",
-                m.name
-            )?;
-            writeln!(
-                out,
-                "gateway_request_duration_seconds_count{{route=\"{}\"}} {count}",
-                m.name
-            )?;
-        }
-        writeln!(
-            out,
-            "# HELP gateway_upstream_errors_total Failed upstream calls, by route and kind."
-        )?;
-        writeln!(out, "# TYPE gateway_upstream_errors_total counter")?;
-        for m in &self.routes {
-            for (kind, c) in UPSTREAM_KINDS.iter().zip(&m.upstream_errors) {
-                writeln!(
-                    out,
-                    "gateway_upstream_errors_total{{route=\"{}\",kind=\"{kind}\"}} {}",
-                    m.name,
-                    c.load(Relaxed)
-                )?;
+            for r in &m.routes {
+                RouteHistogram(r).encode(family.encode_family(&[("route", r.name.as_str())])?)?;
             }
         }
-        let hits = self.auth_cache_hits.load(Relaxed);
-        let misses = self.auth_cache_misses.load(Relaxed);
-        writeln!(
-            out,
-            "# HELP gateway_auth_cache_total Principal cache lookups, by result."
+        {
+            let mut family = encoder.encode_descriptor(
+                "gateway_upstream_errors",
+                "Failed upstream calls, by route and kind",
+                None,
+                MetricType::Counter,
+            )?;
+            for r in &m.routes {
+                for (kind, c) in UPSTREAM_KINDS.iter().zip(&r.upstream_errors) {
+                    let labels = [("route", r.name.as_str()), ("kind", *kind)];
+                    ConstCounter::new(c.load(Relaxed)).encode(family.encode_family(&labels)?)?;
+                }
+            }
+        }
+        let hits = m.auth_cache_hits.load(Relaxed);
+        let misses = m.auth_cache_misses.load(Relaxed);
+        counter_family(
+            &mut encoder,
+            "gateway_auth_cache",
+            "Principal cache lookups, by result",
+            &[
+                (&[("result", "hit")], hits),
+                (&[("result", "miss")], misses),
+            ],
         )?;
-        writeln!(out, "# TYPE gateway_auth_cache_total counter")?;
-        writeln!(out, "gateway_auth_cache_total{{result=\"hit\"}} {hits}")?;
-        writeln!(out, "gateway_auth_cache_total{{result=\"miss\"}} {misses}")?;
-        writeln!(
-            out,
-            "# HELP gateway_auth_cache_hit_ratio Hits over lookups since start."
-        )?;
-        writeln!(out, "# TYPE gateway_auth_cache_hit_ratio gauge")?;
         let ratio = if hits + misses == 0 {
             0.0
         } else {
             hits as f64 / (hits + misses) as f64
         };
-        writeln!(out, "gateway_auth_cache_hit_ratio {ratio}")?;
-        let counters: [(&str, &str, &str, &AtomicU64); 10] = [
-            (
-                "gateway_ratelimit_calls_total",
-                "",
-                "ShouldRateLimit calls made.",
-                &self.ratelimit_calls,
-            ),
-            (
-                "gateway_ratelimit_batched_requests_total",
-                "",
-                "Requests decided by a batched call (hits > 1).",
-                &self.ratelimit_batched,
-            ),
-            (
-                "gateway_ratelimit_leased_tokens_total",
-                "",
-                "Tokens taken from ratelimit as leases for busy keys.",
-                &self.ratelimit_leased,
-            ),
-            (
-                "gateway_ratelimit_lease_requests_total",
-                "",
-                "Requests let pass on a leased token (no call).",
-                &self.ratelimit_lease_hits,
-            ),
-            (
-                "gateway_auth_failures_total",
-                "",
-                "Authenticate calls that failed (auth unreachable).",
-                &self.auth_failures,
-            ),
-            (
-                "gateway_ratelimit_refused_total",
-                "",
-                "Requests refused with 429.",
-                &self.ratelimit_refused,
-            ),
-            (
-                "gateway_ratelimit_shadow_total",
-                "",
-                "Over-limit decisions not enforced (shadow mode).",
-                &self.ratelimit_shadow,
-            ),
-            (
-                "gateway_ratelimit_failures_total",
-                "{outcome=\"allowed\"}",
-                "Requests decided by the fail policy because ratelimit was unreachable.",
-                &self.ratelimit_failures_allowed,
-            ),
-            (
-                "gateway_ratelimit_failures_total",
-                "{outcome=\"refused\"}",
-                "",
-                &self.ratelimit_failures_refused,
-            ),
-            (
-                "gateway_revocations_total",
-                "",
-                "Revocation events received.",
-                &self.revocations,
-            ),
-        ];
-        writeln!(
-            out,
-            "# HELP gateway_revocations_subscribed 1 while subscribed to revocation events."
+        let g = ConstGauge::new(ratio);
+        g.encode(encoder.encode_descriptor(
+            "gateway_auth_cache_hit_ratio",
+            "Hits over lookups since start",
+            None,
+            g.metric_type(),
+        )?)?;
+        counter_family(
+            &mut encoder,
+            "gateway_ratelimit_failures",
+            "Requests decided by the fail policy because ratelimit was unreachable",
+            &[
+                (
+                    &[("outcome", "allowed")],
+                    m.ratelimit_failures_allowed.load(Relaxed),
+                ),
+                (
+                    &[("outcome", "refused")],
+                    m.ratelimit_failures_refused.load(Relaxed),
+                ),
+            ],
         )?;
-        writeln!(out, "# TYPE gateway_revocations_subscribed gauge")?;
-        writeln!(
-            out,
-            "gateway_revocations_subscribed {}",
-            self.revocations_subscribed.load(Relaxed)
-        )?;
-        for (name, labels, help, c) in counters {
-            if !help.is_empty() {
-                writeln!(out, "# HELP {name} {help}")?;
-                writeln!(out, "# TYPE {name} counter")?;
-            }
-            writeln!(out, "{name}{labels} {}", c.load(Relaxed))?;
+        for (name, help, c) in [
+            (
+                "gateway_ratelimit_calls",
+                "ShouldRateLimit calls made",
+                &m.ratelimit_calls,
+            ),
+            (
+                "gateway_ratelimit_batched_requests",
+                "Requests decided by a batched call (hits > 1)",
+                &m.ratelimit_batched,
+            ),
+            (
+                "gateway_ratelimit_leased_tokens",
+                "Tokens taken from ratelimit as leases for busy keys",
+                &m.ratelimit_leased,
+            ),
+            (
+                "gateway_ratelimit_lease_requests",
+                "Requests let pass on a leased token (no call)",
+                &m.ratelimit_lease_hits,
+            ),
+            (
+                "gateway_auth_failures",
+                "Authenticate calls that failed (auth unreachable)",
+                &m.auth_failures,
+            ),
+            (
+                "gateway_ratelimit_refused",
+                "Requests refused with 429",
+                &m.ratelimit_refused,
+            ),
+            (
+                "gateway_ratelimit_shadow",
+                "Over-limit decisions not enforced (shadow mode)",
+                &m.ratelimit_shadow,
+            ),
+            (
+                "gateway_revocations",
+                "Revocation events received",
+                &m.revocations,
+            ),
+        ] {
+            counter(&mut encoder, name, help, c)?;
         }
+        let g = ConstGauge::new(i64::try_from(m.revocations_subscribed.load(Relaxed)).unwrap_or(0));
+        g.encode(encoder.encode_descriptor(
+            "gateway_revocations_subscribed",
+            "1 while subscribed to revocation events",
+            None,
+            g.metric_type(),
+        )?)?;
         Ok(())
     }
 }
@@ -308,7 +354,7 @@ mod tests {
 
     #[test]
     fn renders_counts_and_histograms() {
-        let m = Metrics::new(["admin-api"]);
+        let m = Arc::new(Metrics::new(["admin-api"]));
         m.observe(Some(0), 200, Duration::from_millis(3));
         m.observe(None, 404, Duration::from_micros(100));
         m.upstream_error(0, UpstreamError::Timeout);
@@ -320,11 +366,14 @@ mod tests {
         );
         assert!(text.contains("gateway_requests_total{route=\"unmatched\",status=\"404\"} 1"));
         assert!(text.contains(
-            "gateway_request_duration_seconds_bucket{route=\"admin-api\",le=\"0.005\"} 1"
+            "gateway_request_duration_seconds_bucket{le=\"0.005\",route=\"admin-api\"} 1"
         ));
         assert!(
             text.contains("gateway_upstream_errors_total{route=\"admin-api\",kind=\"timeout\"} 1")
         );
-        assert!(text.contains("gateway_auth_cache_hit_ratio 1"));
+        assert!(text.contains("gateway_auth_cache_hit_ratio 1"), "{text}");
+        assert!(text.contains(
+            "gateway_request_duration_seconds_bucket{le=\"+Inf\",route=\"admin-api\"} 1"
+        ));
     }
 }

@@ -1,17 +1,16 @@
 //! Typed configuration (`PARTNER_API__FIELD` environment overrides, see
-//! `service_config`). Defaults are for a developer machine.
+//! `service_kit::config`; unknown keys are refused). Defaults are for a developer machine.
 
 use serde::Deserialize;
+use service_kit::config::{DatabaseConfig, Environment, OtelConfig, ServiceConfig};
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub environment: Environment,
     /// HTTP listen address (`127.0.0.1:0` in tests).
     pub listen: String,
-    pub database_url: String,
-    pub db_pool_size: usize,
-    /// Run migrations (and create the database) on `serve`.
-    pub run_migrations: bool,
+    pub database: DatabaseConfig,
     /// Auth's JWKS, used to verify the gateway's internal JWTs.
     pub jwks_url: String,
     /// The `aud` internal JWTs must carry.
@@ -19,17 +18,18 @@ pub struct Config {
     /// Auth's gRPC endpoint, for `ResolveProject` of unknown ingest project ids.
     pub auth_grpc_url: String,
     /// How long a resolved project id is trusted in memory.
-    pub project_cache_ttl_secs: u64,
+    pub project_cache_ttl_seconds: u64,
     /// How long "no such project" is remembered (negative cache).
-    pub project_negative_ttl_secs: u64,
-    pub shutdown_timeout_secs: u64,
+    pub project_negative_ttl_seconds: u64,
+    pub shutdown_timeout_seconds: u64,
     pub ingest: IngestLimits,
     pub query: QueryLimits,
     pub partitions: PartitionConfig,
+    pub otel: OtelConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct IngestLimits {
     /// Events + logs per request.
     pub max_items: usize,
@@ -38,11 +38,11 @@ pub struct IngestLimits {
     /// Serialised `payload` bytes per event.
     pub max_payload_bytes: usize,
     /// A (skew-corrected) timestamp later than receivedAt + this is clamped to receivedAt.
-    pub future_tolerance_secs: i64,
+    pub future_tolerance_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct QueryLimits {
     pub default_per_page: u32,
     pub max_per_page: u32,
@@ -53,9 +53,6 @@ pub struct QueryLimits {
     pub count_timeout_ms: u64,
     /// At most this many values in one `__in` list.
     pub max_in_values: usize,
-    /// PostgreSQL `statement_timeout` of every connection of the pool (list
-    /// queries beyond it answer 503 `query_timeout`); 0 = none.
-    pub statement_timeout_ms: u64,
 }
 
 impl QueryLimits {
@@ -68,15 +65,10 @@ impl QueryLimits {
             max_in_values: self.max_in_values,
         }
     }
-
-    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
-        (self.statement_timeout_ms > 0)
-            .then(|| std::time::Duration::from_millis(self.statement_timeout_ms))
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PartitionConfig {
     /// Monthly partitions created before the current month at start-up.
     pub months_back: u32,
@@ -89,19 +81,19 @@ pub struct PartitionConfig {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            environment: Environment::Development,
             listen: "127.0.0.1:8102".into(),
-            database_url: "postgres://postgres@127.0.0.1:5432/platform_partner".into(),
-            db_pool_size: 16,
-            run_migrations: true,
+            database: DatabaseConfig::local("platform_partner"),
             jwks_url: "http://127.0.0.1:8181/.well-known/jwks.json".into(),
             audience: "partner-api".into(),
             auth_grpc_url: "http://127.0.0.1:50051".into(),
-            project_cache_ttl_secs: 300,
-            project_negative_ttl_secs: 30,
-            shutdown_timeout_secs: 10,
+            project_cache_ttl_seconds: 300,
+            project_negative_ttl_seconds: 30,
+            shutdown_timeout_seconds: 10,
             ingest: IngestLimits::default(),
             query: QueryLimits::default(),
             partitions: PartitionConfig::default(),
+            otel: OtelConfig::default(),
         }
     }
 }
@@ -112,7 +104,7 @@ impl Default for IngestLimits {
             max_items: 500,
             max_body_bytes: 1024 * 1024,
             max_payload_bytes: 32 * 1024,
-            future_tolerance_secs: 60,
+            future_tolerance_seconds: 60,
         }
     }
 }
@@ -125,7 +117,6 @@ impl Default for QueryLimits {
             max_result_window: 10_000,
             count_timeout_ms: 1_000,
             max_in_values: 100,
-            statement_timeout_ms: 5_000,
         }
     }
 }
@@ -140,8 +131,15 @@ impl Default for PartitionConfig {
     }
 }
 
-impl Config {
-    pub fn load() -> anyhow::Result<Self> {
-        service_config::load("PARTNER_API").map_err(|e| anyhow::anyhow!("configuration: {e}"))
+impl ServiceConfig for Config {
+    const PREFIX: &'static str = "PARTNER_API";
+    const SERVICE: &'static str = "partner-api";
+
+    fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    fn otel(&self) -> &OtelConfig {
+        &self.otel
     }
 }

@@ -19,6 +19,7 @@ pub mod views;
 use actix_web::{App, HttpServer, dev::Server, web};
 use auth_core::{Principal, jwt::JwtVerifier};
 use error_envelope::{ApiError, Dialect, RequestContext, extractor_configs, not_found_handler};
+use service_kit::{database, health::Readiness, metrics::Metrics};
 use std::{net::TcpListener, sync::Arc, time::Duration};
 use uuid::Uuid;
 
@@ -36,16 +37,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config) -> anyhow::Result<Self> {
-        let pool = db::pool_with_statement_timeout(
-            &config.database_url,
-            config.db_pool_size,
-            config.query.statement_timeout(),
-        )?;
+    /// The state over `pool` (see `service_kit::database::open`).
+    pub fn new(config: Config, pool: db::Pool) -> anyhow::Result<Self> {
         let projects = projects::ProjectResolver::new(
             &config.auth_grpc_url,
-            Duration::from_secs(config.project_cache_ttl_secs),
-            Duration::from_secs(config.project_negative_ttl_secs),
+            Duration::from_secs(config.project_cache_ttl_seconds),
+            Duration::from_secs(config.project_negative_ttl_seconds),
         )?;
         Ok(Self {
             config,
@@ -97,13 +94,6 @@ impl AppState {
     }
 }
 
-/// Migrates the configured database (creating it when missing).
-pub async fn migrate(config: &Config) -> anyhow::Result<()> {
-    db::create_database_if_missing(&config.database_url).await?;
-    db::migrate(&config.database_url, MIGRATIONS).await?;
-    Ok(())
-}
-
 pub struct Application {
     port: u16,
     server: Server,
@@ -122,14 +112,16 @@ impl Application {
         config: Config,
         verifier: JwtVerifier,
     ) -> anyhow::Result<Self> {
-        if config.run_migrations {
-            migrate(&config).await?;
-        }
+        let pool = database::open(&config.database, MIGRATIONS).await?;
+        let mut metrics = Metrics::new("partner-api");
+        database::register_metrics(&mut metrics, &pool);
+        let metrics = Arc::new(metrics);
+        let readiness = Arc::new(database::require_ready(Readiness::new(), &pool));
         let listener = TcpListener::bind(&config.listen)?;
         let port = listener.local_addr()?.port();
-        let shutdown = config.shutdown_timeout_secs;
+        let shutdown = config.shutdown_timeout_seconds;
         let max_body = config.ingest.max_body_bytes;
-        let state = Arc::new(AppState::new(config)?);
+        let state = Arc::new(AppState::new(config, pool)?);
         state.maintain_partitions().await?;
         let data = web::Data::from(state.clone());
         let verifier = web::Data::new(verifier);
@@ -138,12 +130,18 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(verifier.clone())
                 .configure(extractor_configs(max_body))
+                .configure(service_kit::observability_routes(
+                    Arc::clone(&readiness),
+                    Arc::clone(&metrics),
+                ))
                 .configure(routes::configure(max_body))
                 .default_service(web::to(not_found_handler))
                 .wrap(telemetry::tracing_logger())
                 .wrap(RequestContext::new(Dialect::Admin))
+                .wrap(metrics.request_metrics())
         })
         .listen(listener)?
+        .disable_signals()
         .shutdown_timeout(shutdown)
         .run();
         Ok(Self {
@@ -174,7 +172,7 @@ impl Application {
                 }
             }
         });
-        let res = self.server.await;
+        let res = service_kit::shutdown::run_until_signal(self.server).await;
         maintenance.abort();
         res
     }

@@ -1,38 +1,27 @@
 //! `partner-api [serve]`, `partner-api migrate`, `partner-api seed --tenant … --project-id proj_…`.
 
-use clap::{Parser, Subcommand};
-use partner_api::{Application, Config};
+use partner_api::{Application, Config, MIGRATIONS};
+use service_kit::{Command, database};
 
-#[derive(Parser)]
-#[command(name = "partner-api", about = "Sumidata Partner API and SDK ingest")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the service (migrating first when `run_migrations` is true).
-    Serve,
-    /// Only run the migrations (the Kubernetes migration Job).
-    Migrate,
+#[derive(Debug, clap::Subcommand)]
+enum Extra {
     /// Seed a demo project with sessions, events (conversions among them) and logs.
     Seed(partner_api::seed::SeedArgs),
 }
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let _telemetry = telemetry::init("partner-api");
-    let cli = Cli::parse();
-    let config = Config::load()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let kit = service_kit::start::<Config, Extra>()?;
+    let config = kit.config;
+    match kit.command {
         Command::Serve => {
-            let app = Application::build(config).await?;
-            tracing::info!(port = app.port(), "partner-api listening");
-            app.run_until_stopped().await?;
+            Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await?
         }
-        Command::Migrate => partner_api::migrate(&config).await?,
-        Command::Seed(args) => {
+        Command::Migrate => database::migrate(&config.database, MIGRATIONS).await?,
+        Command::Service(Extra::Seed(args)) => {
             let summary = partner_api::seed::run(config, args).await?;
             println!("{summary}");
         }

@@ -44,10 +44,8 @@ pub async fn run(config: Config, args: SeedArgs) -> anyhow::Result<String> {
     if !crate::projects::is_well_formed(&args.project_id) {
         anyhow::bail!("--project-id must look like proj_… (letters, digits, _)");
     }
-    if config.run_migrations {
-        crate::migrate(&config).await?;
-    }
-    let state = AppState::new(config)?;
+    let pool = service_kit::database::open(&config.database, crate::MIGRATIONS).await?;
+    let state = AppState::new(config, pool)?;
     state.maintain_partitions().await?;
     let mut conn = db::conn(&state.pool)
         .await
@@ -129,7 +127,7 @@ pub async fn run(config: Config, args: SeedArgs) -> anyhow::Result<String> {
             sent_at: None,
             source: Some(if s % 5 == 4 { "backend" } else { "sdk" }.to_owned()),
         };
-        let clock = Clock::new(now, None, limits.future_tolerance_secs);
+        let clock = Clock::new(now, None, limits.future_tolerance_seconds);
         let res = ingest::store(
             &mut conn,
             &state.partitions,

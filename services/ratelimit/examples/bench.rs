@@ -126,8 +126,11 @@ async fn main() -> anyhow::Result<()> {
     let prefix = format!("rlbench{}", std::process::id());
     let config = Config {
         grpc_listen: "127.0.0.1:0".into(),
-        http_listen: "127.0.0.1:0".into(),
-        redis_url: service_config::Secret::new(args.redis_url.clone()),
+        listen: "127.0.0.1:0".into(),
+        redis: service_kit::config::RedisConfig {
+            url: service_kit::config::SecretUrl::new(args.redis_url.clone()),
+            cluster: false,
+        },
         prefix: prefix.clone(),
         timeout_ms: 1000,
         usage_day_ttl_days: 1,

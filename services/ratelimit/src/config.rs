@@ -1,6 +1,7 @@
-//! Configuration of the rate-limit service, loaded with
-//! `service_config::load::<Config>("RATELIMIT")`: defaults below, then the TOML
-//! file in `CONFIG_FILE`, then `RATELIMIT__FIELD` environment variables.
+//! Configuration of the rate-limit service, loaded by the service kit
+//! (`service_kit::config`): defaults below, then the TOML file in
+//! `CONFIG_FILE`, then `RATELIMIT__FIELD` environment variables; unknown keys
+//! are refused.
 //!
 //! `tiers` and `route_classes` are *overlays* on the built-in tables of
 //! [`crate::policy`]: an entry changes only the fields it names, so
@@ -8,20 +9,20 @@
 //! other tier. A new name adds a tier or class.
 
 use serde::Deserialize;
-use service_config::Secret;
+use service_kit::config::{Environment, OtelConfig, RedisConfig, ServiceConfig};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub environment: Environment,
     /// gRPC listener (`ShouldRateLimit`, `GetUsage`).
     pub grpc_listen: String,
     /// HTTP listener (`/healthz`, `/readyz`, `/metrics`).
-    pub http_listen: String,
-    /// Redis URL; may carry a password, so it is a secret and never logged.
-    pub redis_url: Secret,
-    /// Use the Redis Cluster client; `redis_url` is then a comma-separated list of seed nodes.
-    pub redis_cluster: bool,
+    pub listen: String,
+    /// `redis.url` (may carry a password: redacted in logs) and `redis.cluster`
+    /// (then `url` is a comma-separated list of seed nodes).
+    pub redis: RedisConfig,
     /// Key namespace: every key starts with `<prefix>:` (tests use a unique one).
     pub prefix: String,
     /// Upper bound of one decision's wait for Redis, in milliseconds.
@@ -33,7 +34,7 @@ pub struct Config {
     /// While the breaker is open, decisions skip Redis for this long (ms) before trying again.
     pub breaker_open_ms: u64,
     /// Degraded-mode warnings are logged at most once per this many seconds.
-    pub degraded_log_interval_secs: u64,
+    pub degraded_log_interval_seconds: u64,
     /// Bound on the in-process fallback limiter's entries (subject × class).
     pub fallback_max_entries: usize,
     /// Tier name used for unknown tiers.
@@ -50,22 +51,23 @@ pub struct Config {
     /// so Kubernetes keeps routing to the degraded limiter). Default false.
     pub ready_without_redis: bool,
     /// Seconds to wait for in-flight calls on shutdown.
-    pub shutdown_timeout_secs: u64,
+    pub shutdown_timeout_seconds: u64,
+    pub otel: OtelConfig,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
+            environment: Environment::Development,
             grpc_listen: "127.0.0.1:50052".into(),
-            http_listen: "127.0.0.1:8182".into(),
-            redis_url: Secret::new("redis://127.0.0.1:6379"),
-            redis_cluster: false,
+            listen: "127.0.0.1:8182".into(),
+            redis: RedisConfig::default(),
             prefix: "rl".into(),
             timeout_ms: 50,
             failure_policy: FailurePolicy::FailOpen,
             breaker_failures: 3,
             breaker_open_ms: 500,
-            degraded_log_interval_secs: 10,
+            degraded_log_interval_seconds: 10,
             fallback_max_entries: 100_000,
             default_tier: "free".into(),
             tiers: BTreeMap::new(),
@@ -73,8 +75,22 @@ impl Default for Config {
             usage_day_ttl_days: 62,
             usage_month_ttl_days: 400,
             ready_without_redis: false,
-            shutdown_timeout_secs: 10,
+            shutdown_timeout_seconds: 10,
+            otel: OtelConfig::default(),
         }
+    }
+}
+
+impl ServiceConfig for Config {
+    const PREFIX: &'static str = "RATELIMIT";
+    const SERVICE: &'static str = "ratelimit";
+
+    fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    fn otel(&self) -> &OtelConfig {
+        &self.otel
     }
 }
 
@@ -99,7 +115,7 @@ impl FailurePolicy {
 
 /// Fields of a tier; absent fields keep the built-in value (for a new tier: the default tier's).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TierOverlay {
     /// Requests per window (sustained rate = limit / window).
     pub limit: Option<u32>,
@@ -112,7 +128,7 @@ pub struct TierOverlay {
 
 /// Fields of a route class.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RouteClassOverlay {
     /// Multiplies each tier's limit and burst (e.g. 0.1 for `generate`).
     pub factor: Option<f64>,
@@ -122,7 +138,7 @@ pub struct RouteClassOverlay {
 
 /// An explicit limit of one tier in one route class.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LimitOverlay {
     pub limit: Option<u32>,
     pub window_seconds: Option<u32>,
@@ -149,7 +165,7 @@ mod tests {
                 "RATELIMIT__ROUTE_CLASSES__GENERATE__TIERS__ENTERPRISE__LIMIT",
                 "3000",
             );
-            let c: Config = service_config::load("RATELIMIT").map_err(|e| e.to_string())?;
+            let c: Config = service_kit::load_checked().map_err(|e| e.to_string())?;
             assert_eq!(
                 (c.failure_policy, c.timeout_ms, c.prefix.as_str()),
                 (FailurePolicy::FailClosed, 20, "rl")

@@ -12,11 +12,11 @@ pub mod grpc;
 pub mod limiter;
 pub mod metrics;
 pub mod policy;
-mod routes;
 pub mod store;
 
 use crate::{config::Config, limiter::Limiter, metrics::Metrics, policy::PolicyTable};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer};
+use service_kit::health::Readiness;
 use std::{future::Future, sync::Arc, time::Duration};
 use tonic::transport::server::TcpIncoming;
 
@@ -41,23 +41,34 @@ impl Application {
         let grpc_port = grpc_listener.local_addr()?.port();
         let grpc_incoming = TcpIncoming::from(grpc_listener).with_nodelay(Some(true));
 
-        let http_listener = std::net::TcpListener::bind(&config.http_listen)?;
-        let http_port = http_listener.local_addr()?.port();
-        let (l, m, ready) = (
-            limiter.clone(),
-            metrics.clone(),
-            routes::health::ReadyWithoutRedis(config.ready_without_redis),
+        let mut kit_metrics = service_kit::metrics::Metrics::new("ratelimit");
+        metrics.register(kit_metrics.registry_mut());
+        let kit_metrics = Arc::new(kit_metrics);
+        let probe = Arc::clone(&limiter);
+        // With `ready_without_redis`, a Redis outage reports `degraded` (200) so
+        // Kubernetes keeps routing to the fail-open limiter.
+        let readiness = Arc::new(
+            Readiness::new()
+                .require("redis", move || {
+                    let limiter = Arc::clone(&probe);
+                    async move { limiter.redis_ready(Duration::from_millis(500)).await }
+                })
+                .never_unavailable(config.ready_without_redis),
         );
+
+        let http_listener = std::net::TcpListener::bind(&config.listen)?;
+        let http_port = http_listener.local_addr()?.port();
         let http_server = HttpServer::new(move || {
             App::new()
-                .app_data(web::Data::new(l.clone()))
-                .app_data(web::Data::new(m.clone()))
-                .app_data(web::Data::new(ready))
-                .configure(routes::configure)
+                .configure(service_kit::observability_routes(
+                    Arc::clone(&readiness),
+                    Arc::clone(&kit_metrics),
+                ))
+                .wrap(kit_metrics.request_metrics())
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(config.shutdown_timeout_secs)
+        .shutdown_timeout(config.shutdown_timeout_seconds)
         .listen(http_listener)?
         .run();
 

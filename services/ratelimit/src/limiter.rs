@@ -149,7 +149,7 @@ impl Limiter {
         policies: PolicyTable,
     ) -> Result<Self, BuildError> {
         Ok(Self {
-            redis: RedisConn::open(config.redis_url.expose(), config.redis_cluster)?,
+            redis: RedisConn::open(config.redis.url.expose(), config.redis.cluster)?,
             script: redis::Script::new(gcra::LUA),
             policies,
             fallback: Fallback::new(config.fallback_max_entries),
@@ -162,7 +162,9 @@ impl Limiter {
             breaker_failures: config.breaker_failures.max(1),
             consecutive_failures: AtomicU32::new(0),
             healthy: AtomicBool::new(true),
-            log_interval_us: config.degraded_log_interval_secs.saturating_mul(1_000_000),
+            log_interval_us: config
+                .degraded_log_interval_seconds
+                .saturating_mul(1_000_000),
             last_log_us: AtomicU64::new(0),
             day_ttl_s: config.usage_day_ttl_days.saturating_mul(86_400).max(1),
             month_ttl_s: config.usage_month_ttl_days.saturating_mul(86_400).max(1),

@@ -1,5 +1,5 @@
 //! The Redis connection: one standalone server through a [`ConnectionManager`], or a Redis
-//! Cluster through redis-rs's cluster client (config `redis_cluster = true`, `redis_url` =
+//! Cluster through redis-rs's cluster client (config `redis.cluster = true`, `redis.url` =
 //! comma-separated seed nodes). Both connect lazily and reconnect in the background, so the
 //! service starts and serves (per its failure policy) while Redis is down.
 //!

@@ -27,7 +27,7 @@ async fn the_seed_worked_examples_work_through_the_gateway() {
     let shop_id = shop["id"].as_str().unwrap();
     p.seed(
         "admin-api",
-        ("ADMIN_API__DATABASE_URL", &p.admin_db),
+        ("ADMIN_API__DATABASE__URL", &p.admin_db),
         &["--tenant", shop_id, "--customers", "300", "--example-ids"],
     );
 

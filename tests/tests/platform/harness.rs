@@ -67,12 +67,12 @@ impl Platform {
             2,
             |p| {
                 vec![
-                    ("AUTH__HTTP_LISTEN", local(p[0])),
+                    ("AUTH__LISTEN", local(p[0])),
                     ("AUTH__GRPC_LISTEN", local(p[1])),
-                    ("AUTH__DATABASE_URL", auth_db.clone()),
-                    ("AUTH__REDIS_URL", redis.clone()),
+                    ("AUTH__DATABASE__URL", auth_db.clone()),
+                    ("AUTH__REDIS__URL", redis.clone()),
                     ("AUTH__REVOCATION_CHANNEL", channel.clone()),
-                    ("AUTH__DATABASE_POOL_SIZE", POOL_SIZE.into()),
+                    ("AUTH__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -86,8 +86,8 @@ impl Platform {
             |p| {
                 vec![
                     ("RATELIMIT__GRPC_LISTEN", local(p[0])),
-                    ("RATELIMIT__HTTP_LISTEN", local(p[1])),
-                    ("RATELIMIT__REDIS_URL", redis.clone()),
+                    ("RATELIMIT__LISTEN", local(p[1])),
+                    ("RATELIMIT__REDIS__URL", redis.clone()),
                     ("RATELIMIT__PREFIX", format!("{namespace}:")),
                 ]
             },
@@ -101,13 +101,13 @@ impl Platform {
             |p| {
                 vec![
                     ("ADMIN_API__LISTEN", local(p[0])),
-                    ("ADMIN_API__DATABASE_URL", admin_db.clone()),
+                    ("ADMIN_API__DATABASE__URL", admin_db.clone()),
                     ("ADMIN_API__JWKS_URL", jwks.clone()),
                     (
                         "ADMIN_API__RATELIMIT_URL",
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
-                    ("ADMIN_API__POOL_SIZE", POOL_SIZE.into()),
+                    ("ADMIN_API__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -119,13 +119,13 @@ impl Platform {
             |p| {
                 vec![
                     ("PARTNER_API__LISTEN", local(p[0])),
-                    ("PARTNER_API__DATABASE_URL", partner_db.clone()),
+                    ("PARTNER_API__DATABASE__URL", partner_db.clone()),
                     ("PARTNER_API__JWKS_URL", jwks.clone()),
                     (
                         "PARTNER_API__AUTH_GRPC_URL",
                         format!("http://127.0.0.1:{auth_grpc}"),
                     ),
-                    ("PARTNER_API__DB_POOL_SIZE", POOL_SIZE.into()),
+                    ("PARTNER_API__DATABASE__POOL_SIZE", POOL_SIZE.into()),
                 ]
             },
             |p| format!("http://{}/readyz", local(p[0])),
@@ -146,7 +146,7 @@ impl Platform {
                         "GATEWAY__RATELIMIT_GRPC_URL",
                         format!("http://127.0.0.1:{rl_grpc}"),
                     ),
-                    ("GATEWAY__REDIS_URL", redis.clone()),
+                    ("GATEWAY__REDIS__URL", redis.clone()),
                     ("GATEWAY__REVOCATION_CHANNEL", channel.clone()),
                     (
                         "GATEWAY__UPSTREAMS__ADMIN_API",

@@ -14,7 +14,7 @@ async fn the_seed_curls_and_ingest_work_through_the_gateway() {
     assert!(public_id.starts_with("proj_"));
     p.seed(
         "partner-api",
-        ("PARTNER_API__DATABASE_URL", &p.partner_db),
+        ("PARTNER_API__DATABASE__URL", &p.partner_db),
         &["--tenant", tenant, "--project-id", public_id],
     );
 

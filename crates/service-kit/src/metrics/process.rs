@@ -163,3 +163,44 @@ where
         Ok(())
     }
 }
+
+/// A family of counters or gauges whose values a closure returns at scrape time.
+pub(super) struct FnCollector<F> {
+    pub(super) name: &'static str,
+    pub(super) help: &'static str,
+    pub(super) label: &'static str,
+    pub(super) counter: bool,
+    pub(super) read: F,
+}
+
+impl<F> std::fmt::Debug for FnCollector<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FnCollector")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> Collector for FnCollector<F>
+where
+    F: Fn() -> Vec<(&'static str, u64)> + Send + Sync + 'static,
+{
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let values = (self.read)();
+        if self.counter {
+            let kind = ConstCounter::new(0u64).metric_type();
+            let mut family = encoder.encode_descriptor(self.name, self.help, None, kind)?;
+            for (value, n) in values {
+                ConstCounter::new(n).encode(family.encode_family(&[(self.label, value)])?)?;
+            }
+        } else {
+            let kind = ConstGauge::new(0i64).metric_type();
+            let mut family = encoder.encode_descriptor(self.name, self.help, None, kind)?;
+            for (value, n) in values {
+                let n = i64::try_from(n).unwrap_or(i64::MAX);
+                ConstGauge::new(n).encode(family.encode_family(&[(self.label, value)])?)?;
+            }
+        }
+        Ok(())
+    }
+}

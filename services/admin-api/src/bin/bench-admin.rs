@@ -258,10 +258,13 @@ async fn main() -> anyhow::Result<()> {
     );
     let config = Config {
         listen: "127.0.0.1:0".into(),
-        database_url: args.database_url.clone(),
-        run_migrations: false,
+        database: service_kit::config::DatabaseConfig {
+            url: service_kit::config::SecretUrl::new(args.database_url.clone()),
+            run_migrations: false,
+            ..Default::default()
+        },
         workers: 2,
-        idempotency_purge_interval_secs: 0,
+        idempotency_purge_interval_seconds: 0,
         ..Config::default()
     };
     let codec = CursorCodec::new(config.cursor_secret.expose());

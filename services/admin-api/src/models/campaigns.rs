@@ -203,17 +203,4 @@ pub async fn mark_launched(
     .await
 }
 
-/// One campaign of the shop, or 404.
-pub async fn find(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: Uuid,
-    id: &str,
-) -> Result<CampaignRow, error_envelope::ApiError> {
-    use diesel_async::RunQueryDsl;
-    by_id(tenant, id)
-        .first(conn)
-        .await
-        .optional()
-        .map_err(query::list_error)?
-        .ok_or_else(|| error_envelope::ApiError::not_found("campaign"))
-}
+crate::listing::finder!("campaign", CampaignRow);

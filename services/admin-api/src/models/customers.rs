@@ -4,10 +4,7 @@ use crate::{
     listing::{Boxed, CREATED_AFTER, CREATED_BEFORE, MONEY},
     schema::customers,
 };
-use diesel::{
-    ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, Queryable, Selectable,
-    SelectableHelper,
-};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
 use query::{
     CollateC, Direction, Kind, ListSpec, NamedFilter, NegInfinity, Op, coalesce, field, sort,
 };
@@ -236,33 +233,6 @@ pub fn by_id(tenant: Uuid, id: &str) -> Boxed<customers::table, CustomerRow> {
     base(tenant).filter(customers::id.eq(id.to_owned()))
 }
 
-/// Whether the shop has this customer (the parent of `/customers/{id}/orders`).
-pub async fn exists(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: Uuid,
-    id: &str,
-) -> QueryResult<bool> {
-    use diesel_async::RunQueryDsl;
-    diesel::select(diesel::dsl::exists(
-        customers::table
-            .filter(customers::tenant_id.eq(tenant))
-            .filter(customers::id.eq(id)),
-    ))
-    .get_result(conn)
-    .await
-}
+crate::listing::exists_fn!(customers);
 
-/// One customer of the shop, or 404.
-pub async fn find(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: Uuid,
-    id: &str,
-) -> Result<CustomerRow, error_envelope::ApiError> {
-    use diesel_async::RunQueryDsl;
-    by_id(tenant, id)
-        .first(conn)
-        .await
-        .optional()
-        .map_err(query::list_error)?
-        .ok_or_else(|| error_envelope::ApiError::not_found("customer"))
-}
+crate::listing::finder!("customer", CustomerRow);

@@ -5,10 +5,7 @@ use crate::{
     listing::{Boxed, CREATED_AFTER, CREATED_BEFORE},
     schema::{enrollments, journeys},
 };
-use diesel::{
-    ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, Queryable, Selectable,
-    SelectableHelper,
-};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
 use query::{CollateC, Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -218,33 +215,6 @@ pub fn enrollments_of(tenant: Uuid, journey_id: &str) -> Boxed<enrollments::tabl
         .filter(enrollments::journey_id.eq(journey_id.to_owned()))
 }
 
-/// Whether the shop has this journey (the parent of `/journeys/{id}/enrollments`).
-pub async fn exists(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: Uuid,
-    id: &str,
-) -> QueryResult<bool> {
-    use diesel_async::RunQueryDsl;
-    diesel::select(diesel::dsl::exists(
-        journeys::table
-            .filter(journeys::tenant_id.eq(tenant))
-            .filter(journeys::id.eq(id)),
-    ))
-    .get_result(conn)
-    .await
-}
+crate::listing::exists_fn!(journeys);
 
-/// One journey of the shop, or 404.
-pub async fn find(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: Uuid,
-    id: &str,
-) -> Result<JourneyRow, error_envelope::ApiError> {
-    use diesel_async::RunQueryDsl;
-    by_id(tenant, id)
-        .first(conn)
-        .await
-        .optional()
-        .map_err(query::list_error)?
-        .ok_or_else(|| error_envelope::ApiError::not_found("journey"))
-}
+crate::listing::finder!("journey", JourneyRow);

@@ -4,9 +4,7 @@ use crate::{
     listing::{Boxed, MONEY},
     schema::orders,
 };
-use diesel::{
-    ExpressionMethods, OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper,
-};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
 use query::{Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -168,17 +166,4 @@ pub fn of_customer(tenant: Uuid, customer_id: &str) -> Boxed<orders::table, Orde
     base(tenant).filter(orders::customer_id.eq(customer_id.to_owned()))
 }
 
-/// One order of the shop, or 404.
-pub async fn find(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: Uuid,
-    id: &str,
-) -> Result<OrderRow, error_envelope::ApiError> {
-    use diesel_async::RunQueryDsl;
-    by_id(tenant, id)
-        .first(conn)
-        .await
-        .optional()
-        .map_err(query::list_error)?
-        .ok_or_else(|| error_envelope::ApiError::not_found("order"))
-}
+crate::listing::finder!("order", OrderRow);

@@ -18,7 +18,6 @@ pub mod analytics;
 pub mod attribution;
 pub mod campaigns;
 pub mod customers;
-pub mod health;
 pub mod inventory;
 pub mod journeys;
 pub mod orders;
@@ -26,59 +25,57 @@ pub mod products;
 pub mod usage;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .service(
-            web::scope("/api/v1")
-                .route("/openapi.json", web::get().to(crate::openapi::serve))
-                .route(
-                    "/decision-intelligence/runs",
-                    web::get().to(analytics::list_runs),
-                )
-                .route(
-                    "/decision-intelligence/runs/{run_id}",
-                    web::get().to(analytics::get_run),
-                )
-                .route(
-                    "/seo-intelligence/keywords",
-                    web::get().to(analytics::list_keywords),
-                )
-                .route(
-                    "/seo-intelligence/keywords/{kw_id}",
-                    web::get().to(analytics::get_keyword),
-                )
-                .route("/customers", web::get().to(customers::list))
-                .route("/customers/{customer_id}", web::get().to(customers::get))
-                .route(
-                    "/customers/{customer_id}",
-                    web::patch().to(customers::update),
-                )
-                .route(
-                    "/customers/{customer_id}/orders",
-                    web::get().to(customers::orders),
-                )
-                .route("/orders", web::get().to(orders::list))
-                .route("/orders/{order_id}", web::get().to(orders::get))
-                .route("/attribution", web::get().to(attribution::list))
-                .route("/campaigns", web::get().to(campaigns::list))
-                .route("/campaigns", web::post().to(campaigns::create))
-                .route("/campaigns/{id}", web::get().to(campaigns::get))
-                .route("/campaigns/{id}/launch", web::post().to(campaigns::launch))
-                .route("/journeys", web::get().to(journeys::list))
-                .route("/journeys", web::post().to(journeys::create))
-                .route("/journeys/{id}", web::get().to(journeys::get))
-                .route(
-                    "/journeys/{id}/enrollments",
-                    web::get().to(journeys::enrollments),
-                )
-                .route("/products", web::get().to(products::list))
-                .route("/products", web::post().to(products::create))
-                .route("/products/{id}", web::get().to(products::get))
-                .route("/products/{id}", web::patch().to(products::update))
-                .route("/inventory", web::get().to(inventory::list))
-                .route("/inventory", web::patch().to(inventory::bulk_update))
-                .route("/usage", web::get().to(usage::get)),
-        );
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(crate::openapi::serve))
+            .route(
+                "/decision-intelligence/runs",
+                web::get().to(analytics::list_runs),
+            )
+            .route(
+                "/decision-intelligence/runs/{run_id}",
+                web::get().to(analytics::get_run),
+            )
+            .route(
+                "/seo-intelligence/keywords",
+                web::get().to(analytics::list_keywords),
+            )
+            .route(
+                "/seo-intelligence/keywords/{kw_id}",
+                web::get().to(analytics::get_keyword),
+            )
+            .route("/customers", web::get().to(customers::list))
+            .route("/customers/{customer_id}", web::get().to(customers::get))
+            .route(
+                "/customers/{customer_id}",
+                web::patch().to(customers::update),
+            )
+            .route(
+                "/customers/{customer_id}/orders",
+                web::get().to(customers::orders),
+            )
+            .route("/orders", web::get().to(orders::list))
+            .route("/orders/{order_id}", web::get().to(orders::get))
+            .route("/attribution", web::get().to(attribution::list))
+            .route("/campaigns", web::get().to(campaigns::list))
+            .route("/campaigns", web::post().to(campaigns::create))
+            .route("/campaigns/{id}", web::get().to(campaigns::get))
+            .route("/campaigns/{id}/launch", web::post().to(campaigns::launch))
+            .route("/journeys", web::get().to(journeys::list))
+            .route("/journeys", web::post().to(journeys::create))
+            .route("/journeys/{id}", web::get().to(journeys::get))
+            .route(
+                "/journeys/{id}/enrollments",
+                web::get().to(journeys::enrollments),
+            )
+            .route("/products", web::get().to(products::list))
+            .route("/products", web::post().to(products::create))
+            .route("/products/{id}", web::get().to(products::get))
+            .route("/products/{id}", web::patch().to(products::update))
+            .route("/inventory", web::get().to(inventory::list))
+            .route("/inventory", web::patch().to(inventory::bulk_update))
+            .route("/usage", web::get().to(usage::get)),
+    );
 }
 
 /// A list endpoint: parse + validate the query, fetch one keyset page of

@@ -35,10 +35,10 @@ async fn a_key_minted_by_auth_reads_its_shop_through_jwks() {
         "auth-service",
         &["serve"],
         &[
-            ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{http}")),
+            ("AUTH__LISTEN", format!("127.0.0.1:{http}")),
             ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{grpc}")),
-            ("AUTH__DATABASE_URL", auth_db),
-            ("AUTH__REDIS_URL", testkit::redis_url()),
+            ("AUTH__DATABASE__URL", auth_db),
+            ("AUTH__REDIS__URL", testkit::redis_url()),
             ("AUTH__REVOCATION_CHANNEL", testkit::unique("adm_e2e_")),
         ],
         &format!("http://127.0.0.1:{http}/healthz"),

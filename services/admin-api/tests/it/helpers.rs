@@ -4,6 +4,7 @@ use admin_api::{Application, Config, MIGRATIONS, seed::SeedArgs};
 use auth_core::{Principal, Product, scopes};
 use reqwest::{Method, header::HeaderMap};
 use serde_json::Value;
+use service_kit::config::{DatabaseConfig, SecretUrl};
 use testkit::TestSigner;
 use uuid::Uuid;
 
@@ -93,11 +94,14 @@ impl TestApp {
         let db_url = testkit::fresh_db("adminapi", MIGRATIONS).await;
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
-            database_url: db_url.clone(),
-            run_migrations: false,
-            pool_size: 6,
+            database: DatabaseConfig {
+                url: SecretUrl::new(db_url.clone()),
+                pool_size: 6,
+                run_migrations: false,
+                ..Default::default()
+            },
             workers: 2,
-            idempotency_purge_interval_secs: 0,
+            idempotency_purge_interval_seconds: 0,
             // Nothing listens on port 1: usage answers 503 unless a test points this elsewhere.
             ratelimit_url: "http://127.0.0.1:1".into(),
             ratelimit_timeout_ms: 500,

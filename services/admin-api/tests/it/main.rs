@@ -16,6 +16,7 @@ mod idempotency;
 mod inventory;
 mod isolation;
 mod journeys;
+mod kit;
 mod listing;
 mod products;
 mod schema;

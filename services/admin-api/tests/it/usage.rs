@@ -42,8 +42,8 @@ async fn usage_reads_the_keys_counters_from_ratelimit() {
         &["serve"],
         &[
             ("RATELIMIT__GRPC_LISTEN", format!("127.0.0.1:{grpc}")),
-            ("RATELIMIT__HTTP_LISTEN", format!("127.0.0.1:{http}")),
-            ("RATELIMIT__REDIS_URL", testkit::redis_url()),
+            ("RATELIMIT__LISTEN", format!("127.0.0.1:{http}")),
+            ("RATELIMIT__REDIS__URL", testkit::redis_url()),
             ("RATELIMIT__PREFIX", testkit::unique("adm")),
         ],
         &format!("http://127.0.0.1:{http}/healthz"),

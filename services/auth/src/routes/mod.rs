@@ -2,7 +2,7 @@
 //! JWKS, and health. Wired in one [`configure`] function.
 
 mod body;
-mod health;
+mod jwks;
 mod keys;
 mod operator;
 mod signing_keys;
@@ -14,9 +14,7 @@ use actix_web::{middleware::from_fn, web};
 pub use body::Fields;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
-        .service(web::resource("/.well-known/jwks.json").route(web::get().to(health::jwks)))
+    cfg.service(web::resource("/.well-known/jwks.json").route(web::get().to(jwks::jwks)))
         .service(
             web::scope("/v1")
                 .wrap(from_fn(operator::require_operator))

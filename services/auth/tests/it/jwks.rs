@@ -153,11 +153,11 @@ async fn without_rollover_a_retired_key_leaves_the_jwks() {
 async fn sealed_signing_keys_survive_a_restart_only_with_their_kek() {
     let kek_std = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
     let app = TestApp::spawn_with(|c| {
-        c.signing_key_encryption_key = service_config::Secret::new(kek_std.clone())
+        c.signing_key_encryption_key = service_kit::config::Secret::new(kek_std.clone())
     })
     .await;
     let kid = app.state.signer.active().kid().to_owned();
-    let url = app.state.config.database_url.clone();
+    let url = app.state.config.database.url.expose().to_owned();
 
     let mut conn =
         <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&url)
@@ -191,12 +191,16 @@ async fn sealed_signing_keys_survive_a_restart_only_with_their_kek() {
     );
 
     let config = |kek: &str| auth_service::Config {
-        http_listen: "127.0.0.1:0".into(),
+        listen: "127.0.0.1:0".into(),
         grpc_listen: "127.0.0.1:0".into(),
-        database_url: url.clone(),
-        run_migrations: false,
+        database: service_kit::config::DatabaseConfig {
+            url: service_kit::config::SecretUrl::new(url.clone()),
+            pool_size: 4,
+            run_migrations: false,
+            ..Default::default()
+        },
         revocation_channel: app.channel.clone(),
-        signing_key_encryption_key: service_config::Secret::new(kek),
+        signing_key_encryption_key: service_kit::config::Secret::new(kek),
         ..auth_service::Config::default()
     };
     let again = auth_service::Application::build(config(&kek_std))

@@ -11,6 +11,7 @@
 mod authctl;
 mod authenticate;
 mod jwks;
+mod kit;
 mod operator_api;
 mod process;
 mod revocation;
@@ -18,6 +19,7 @@ mod revocation;
 use auth_service::{AppState, Application, Config};
 use rpc::auth::{AuthenticateRequest, AuthenticateResponse, auth_client::AuthClient};
 use serde_json::{Value, json};
+use service_kit::config::{DatabaseConfig, RedisConfig, SecretUrl};
 use std::sync::{Arc, atomic::Ordering};
 
 pub const TOKEN: &str = "it-operator-token";
@@ -38,16 +40,22 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let channel = testkit::unique("auth:revocations:it:");
         let mut config = Config {
-            http_listen: "127.0.0.1:0".into(),
+            listen: "127.0.0.1:0".into(),
             grpc_listen: "127.0.0.1:0".into(),
-            database_url: testkit::fresh_db("auth", auth_service::MIGRATIONS).await,
-            database_pool_size: 8,
-            redis_url: testkit::redis_url(),
-            run_migrations: false,
-            operator_token: service_config::Secret::new(TOKEN),
+            database: DatabaseConfig {
+                url: SecretUrl::new(testkit::fresh_db("auth", auth_service::MIGRATIONS).await),
+                pool_size: 8,
+                run_migrations: false,
+                ..Default::default()
+            },
+            redis: RedisConfig {
+                url: SecretUrl::new(testkit::redis_url()),
+                cluster: false,
+            },
+            operator_token: service_kit::config::Secret::new(TOKEN),
             revocation_channel: channel.clone(),
             last_used_flush_seconds: 1,
-            http_workers: 1,
+            workers: 1,
             ..Config::default()
         };
         tweak(&mut config);

@@ -9,7 +9,7 @@ async fn migrate_then_serve_then_stop_gracefully() {
     let database = db::with_database(&testkit::pg_url(), &testkit::unique("t_authproc_")).unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_auth-service"))
         .arg("migrate")
-        .env("AUTH__DATABASE_URL", &database)
+        .env("AUTH__DATABASE__URL", &database)
         .env("RUST_LOG", "warn")
         .status()
         .unwrap();
@@ -17,15 +17,15 @@ async fn migrate_then_serve_then_stop_gracefully() {
 
     let (http, grpc) = (free_port(), free_port());
     let env = [
-        ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{http}")),
+        ("AUTH__LISTEN", format!("127.0.0.1:{http}")),
         ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{grpc}")),
-        ("AUTH__DATABASE_URL", database.clone()),
-        ("AUTH__REDIS_URL", testkit::redis_url()),
+        ("AUTH__DATABASE__URL", database.clone()),
+        ("AUTH__REDIS__URL", testkit::redis_url()),
         (
             "AUTH__REVOCATION_CHANNEL",
             testkit::unique("auth:revocations:proc:"),
         ),
-        ("AUTH__HTTP_WORKERS", "1".into()),
+        ("AUTH__WORKERS", "1".into()),
         ("RUST_LOG", "warn".into()),
     ];
     let mut process = ServiceProcess::spawn(

@@ -62,7 +62,7 @@ async fn revocation_and_roll_publish_the_key_id_and_hash() {
 async fn a_revocation_on_one_replica_evicts_the_cache_of_another() {
     let app = TestApp::spawn().await;
     let mut config = app.state.config.clone();
-    config.http_listen = "127.0.0.1:0".into();
+    config.listen = "127.0.0.1:0".into();
     config.grpc_listen = "127.0.0.1:0".into();
     config.key_cache_ttl_ms = 600_000;
     let replica = auth_service::Application::build(config).await.unwrap();
@@ -125,7 +125,10 @@ async fn a_revocation_on_one_replica_evicts_the_cache_of_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_redis_keys_still_authenticate_and_revoke() {
     // Port 1 on loopback: connection refused.
-    let app = TestApp::spawn_with(|c| c.redis_url = "redis://127.0.0.1:1".into()).await;
+    let app = TestApp::spawn_with(|c| {
+        c.redis.url = service_kit::config::SecretUrl::new("redis://127.0.0.1:1")
+    })
+    .await;
     let res = app
         .http
         .get(format!("{}/readyz", app.base))
@@ -135,8 +138,12 @@ async fn without_redis_keys_still_authenticate_and_revoke() {
     let status = res.status().as_u16();
     let ready: serde_json::Value = res.json().await.unwrap();
     assert_eq!(
-        (status, ready["redis"].as_str()),
-        (200, Some("degraded")),
+        (
+            status,
+            ready["status"].as_str(),
+            ready["checks"]["redis"].as_str()
+        ),
+        (200, Some("degraded"), Some("unavailable")),
         "{ready}"
     );
     let (_, key) = app.tenant_and_key("admin").await;

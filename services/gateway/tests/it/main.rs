@@ -9,6 +9,7 @@
 )]
 
 mod errors;
+mod kit;
 mod limits;
 mod proxying;
 mod revocation;

@@ -61,9 +61,12 @@ impl Platform {
             workers: 2,
             auth_grpc_url: format!("http://127.0.0.1:{}", self.auth_grpc),
             ratelimit_grpc_url: format!("http://127.0.0.1:{}", self.ratelimit_grpc),
-            redis_url: testkit::redis_url(),
+            redis: service_kit::config::RedisConfig {
+                url: service_kit::config::SecretUrl::new(testkit::redis_url()),
+                cluster: false,
+            },
             revocation_channel: self.channel.clone(),
-            shutdown_timeout_secs: 5,
+            shutdown_timeout_seconds: 5,
             ..Config::default()
         };
         let up = format!("http://127.0.0.1:{}", self.upstream);
@@ -88,9 +91,9 @@ impl Platform {
                 "GATEWAY__RATELIMIT_GRPC_URL",
                 format!("http://127.0.0.1:{}", self.ratelimit_grpc),
             ),
-            ("GATEWAY__REDIS_URL", testkit::redis_url()),
+            ("GATEWAY__REDIS__URL", testkit::redis_url()),
             ("GATEWAY__REVOCATION_CHANNEL", self.channel.clone()),
-            ("GATEWAY__SHUTDOWN_TIMEOUT_SECS", "10".into()),
+            ("GATEWAY__SHUTDOWN_TIMEOUT_SECONDS", "10".into()),
             ("GATEWAY__UPSTREAMS__ADMIN_API", up.clone()),
             ("GATEWAY__UPSTREAMS__PARTNER_API", up.clone()),
             ("GATEWAY__UPSTREAMS__GENERATION_API", up),
@@ -158,14 +161,14 @@ async fn start_auth() -> (ServiceProcess, u16, u16, String) {
     let (http, grpc) = (free_port(), free_port());
     let channel = testkit::unique("gw:revocations:");
     let env = [
-        ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{http}")),
+        ("AUTH__LISTEN", format!("127.0.0.1:{http}")),
         ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{grpc}")),
-        ("AUTH__DATABASE_URL", database),
-        ("AUTH__DATABASE_POOL_SIZE", "4".into()),
-        ("AUTH__REDIS_URL", testkit::redis_url()),
+        ("AUTH__DATABASE__URL", database),
+        ("AUTH__DATABASE__POOL_SIZE", "4".into()),
+        ("AUTH__REDIS__URL", testkit::redis_url()),
         ("AUTH__OPERATOR_TOKEN", OPERATOR_TOKEN.into()),
         ("AUTH__REVOCATION_CHANNEL", channel.clone()),
-        ("AUTH__HTTP_WORKERS", "1".into()),
+        ("AUTH__WORKERS", "1".into()),
         ("RUST_LOG", "warn".into()),
     ];
     let ready = format!("http://127.0.0.1:{http}/readyz");
@@ -184,11 +187,8 @@ pub async fn start_ratelimit(grpc: u16, prefix: &str) -> ServiceProcess {
             "RATELIMIT__GRPC_LISTEN".to_owned(),
             format!("127.0.0.1:{grpc}"),
         ),
-        (
-            "RATELIMIT__HTTP_LISTEN".to_owned(),
-            format!("127.0.0.1:{http}"),
-        ),
-        ("RATELIMIT__REDIS_URL".to_owned(), testkit::redis_url()),
+        ("RATELIMIT__LISTEN".to_owned(), format!("127.0.0.1:{http}")),
+        ("RATELIMIT__REDIS__URL".to_owned(), testkit::redis_url()),
         ("RATELIMIT__PREFIX".to_owned(), prefix.to_owned()),
         (
             format!("RATELIMIT__TIERS__{tier}__LIMIT"),

@@ -180,8 +180,10 @@ async fn run(args: &Args, db_url: &str) -> anyhow::Result<()> {
     );
     let mut config = Config {
         listen: "127.0.0.1:0".into(),
-        database_url: db_url.to_owned(),
-        db_pool_size: 16,
+        database: service_kit::config::DatabaseConfig {
+            url: service_kit::config::SecretUrl::new(db_url),
+            ..Default::default()
+        },
         auth_grpc_url: "http://127.0.0.1:9".into(),
         ..Config::default()
     };

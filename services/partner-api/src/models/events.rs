@@ -267,21 +267,4 @@ pub async fn insert(
     .await
 }
 
-/// The project's events: rows, their count, and a bare select for the planner's estimate.
-pub fn sources(project: Uuid) -> super::listing::SourcesOf<events::table, EventRow, events::id> {
-    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
-    super::listing::Sources {
-        rows: events::table
-            .select(EventRow::as_select())
-            .into_boxed()
-            .filter(events::project_id.eq(project)),
-        count: events::table
-            .select(diesel::dsl::count_star())
-            .into_boxed()
-            .filter(events::project_id.eq(project)),
-        plan: events::table
-            .select(events::id)
-            .into_boxed()
-            .filter(events::project_id.eq(project)),
-    }
-}
+super::listing::sources!(events, EventRow);

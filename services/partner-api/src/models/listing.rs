@@ -116,3 +116,31 @@ where
         Err(e) => Err(query::list_error(e)),
     }
 }
+
+/// `sources!(events, EventRow)` in a model: `pub fn sources(project)`, the
+/// [`Sources`] of that table for one project.
+macro_rules! sources {
+    ($table:ident, $row:ty) => {
+        /// The project's rows, their count, and a bare select for the planner's estimate.
+        pub fn sources(
+            project: Uuid,
+        ) -> super::listing::SourcesOf<$table::table, $row, $table::id> {
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            super::listing::Sources {
+                rows: $table::table
+                    .select(<$row>::as_select())
+                    .into_boxed()
+                    .filter($table::project_id.eq(project)),
+                count: $table::table
+                    .select(diesel::dsl::count_star())
+                    .into_boxed()
+                    .filter($table::project_id.eq(project)),
+                plan: $table::table
+                    .select($table::id)
+                    .into_boxed()
+                    .filter($table::project_id.eq(project)),
+            }
+        }
+    };
+}
+pub(crate) use sources;

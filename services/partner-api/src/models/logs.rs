@@ -141,21 +141,4 @@ pub async fn insert(
     .await
 }
 
-/// The project's logs: rows, their count, and a bare select for the planner's estimate.
-pub fn sources(project: Uuid) -> super::listing::SourcesOf<logs::table, LogRow, logs::id> {
-    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
-    super::listing::Sources {
-        rows: logs::table
-            .select(LogRow::as_select())
-            .into_boxed()
-            .filter(logs::project_id.eq(project)),
-        count: logs::table
-            .select(diesel::dsl::count_star())
-            .into_boxed()
-            .filter(logs::project_id.eq(project)),
-        plan: logs::table
-            .select(logs::id)
-            .into_boxed()
-            .filter(logs::project_id.eq(project)),
-    }
-}
+super::listing::sources!(logs, LogRow);

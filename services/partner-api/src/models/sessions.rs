@@ -193,23 +193,4 @@ pub async fn insert(
     .await
 }
 
-/// The project's sessions: rows, their count, and a bare select for the planner's estimate.
-pub fn sources(
-    project: Uuid,
-) -> super::listing::SourcesOf<sessions::table, SessionRow, sessions::id> {
-    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
-    super::listing::Sources {
-        rows: sessions::table
-            .select(SessionRow::as_select())
-            .into_boxed()
-            .filter(sessions::project_id.eq(project)),
-        count: sessions::table
-            .select(diesel::dsl::count_star())
-            .into_boxed()
-            .filter(sessions::project_id.eq(project)),
-        plan: sessions::table
-            .select(sessions::id)
-            .into_boxed()
-            .filter(sessions::project_id.eq(project)),
-    }
-}
+super::listing::sources!(sessions, SessionRow);

@@ -33,7 +33,7 @@ pub async fn ingest(
             "projectId is not a valid project",
         ));
     };
-    let clock = ingest::Clock::new(received_at, sent_at, limits.future_tolerance_secs);
+    let clock = ingest::Clock::new(received_at, sent_at, limits.future_tolerance_seconds);
     let mut conn = db::conn(&state.pool).await?;
     let res = ingest::store(&mut conn, &state.partitions, project, body, clock, limits).await?;
     Ok(HttpResponse::Ok().json(res))

@@ -4,15 +4,12 @@ mod health;
 mod ingest;
 mod list;
 mod openapi;
-mod probes;
 
 use actix_web::web;
 
 pub fn configure(max_body_bytes: usize) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.route("/healthz", web::get().to(probes::healthz))
-            .route("/readyz", web::get().to(probes::readyz))
-            .route("/api/partner/health", web::get().to(health::health))
+        cfg.route("/api/partner/health", web::get().to(health::health))
             .route("/api/partner/events", web::get().to(list::events))
             .route("/api/partner/logs", web::get().to(list::logs))
             .route("/api/partner/sessions", web::get().to(list::sessions))

@@ -133,10 +133,10 @@ async fn real_auth_service_resolves_projects() {
         "auth-service",
         &["serve"],
         &[
-            ("AUTH__HTTP_LISTEN", format!("127.0.0.1:{http}")),
+            ("AUTH__LISTEN", format!("127.0.0.1:{http}")),
             ("AUTH__GRPC_LISTEN", format!("127.0.0.1:{grpc}")),
-            ("AUTH__DATABASE_URL", db),
-            ("AUTH__REDIS_URL", testkit::redis_url()),
+            ("AUTH__DATABASE__URL", db),
+            ("AUTH__REDIS__URL", testkit::redis_url()),
             (
                 "AUTH__REVOCATION_CHANNEL",
                 testkit::unique("partner_test_revocations_"),

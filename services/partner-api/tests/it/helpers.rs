@@ -2,6 +2,7 @@ use auth_core::{Principal, Product};
 use partner_api::{Application, Config};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use service_kit::config::{DatabaseConfig, SecretUrl};
 use testkit::TestSigner;
 
 pub struct TestApp {
@@ -22,9 +23,12 @@ impl TestApp {
         let db_url = testkit::fresh_db("partner", partner_api::MIGRATIONS).await;
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
-            database_url: db_url.clone(),
-            db_pool_size: 8,
-            run_migrations: false,
+            database: DatabaseConfig {
+                url: SecretUrl::new(db_url.clone()),
+                pool_size: 8,
+                run_migrations: false,
+                ..Default::default()
+            },
             auth_grpc_url: "http://127.0.0.1:9".into(),
             ..Config::default()
         };

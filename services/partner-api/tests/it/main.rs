@@ -12,5 +12,6 @@ mod dsl;
 mod health;
 mod helpers;
 mod ingest;
+mod kit;
 mod lists;
 mod meta;

@@ -53,8 +53,12 @@ async fn schema_matches_migrations() {
 async fn seed_makes_a_healthy_demo_project() {
     let app = TestApp::spawn().await;
     let config = partner_api::Config {
-        database_url: app.db_url.clone(),
-        run_migrations: false,
+        database: service_kit::config::DatabaseConfig {
+            url: service_kit::config::SecretUrl::new(app.db_url.clone()),
+            pool_size: 4,
+            run_migrations: false,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let args = partner_api::seed::SeedArgs {

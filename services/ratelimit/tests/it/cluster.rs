@@ -132,8 +132,8 @@ fn redis_cli(port: u16, args: &[&str]) -> String {
 async fn limits_are_exact_on_a_redis_cluster() {
     let cluster = start_cluster().await;
     let mut cfg = config(&[("five", 5, 3600, 0, false)]);
-    cfg.redis_cluster = true;
-    cfg.redis_url = service_config::Secret::new(
+    cfg.redis.cluster = true;
+    cfg.redis.url = service_kit::config::SecretUrl::new(
         cluster
             .ports
             .iter()

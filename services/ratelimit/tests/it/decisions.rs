@@ -255,7 +255,7 @@ async fn probes_and_metrics() {
     assert_eq!((s, body.contains("ok")), (200, true));
     let (s, body) = get(app.http_port, "/readyz").await;
     assert_eq!(s, 200, "{body}");
-    assert!(body.contains("\"redis\":\"up\""), "{body}");
+    assert!(body.contains("\"checks\":{\"redis\":\"ok\"}"), "{body}");
     hit(&mut app.client, &testkit::unique("key_"), "free").await;
     let (s, m) = get(app.http_port, "/metrics").await;
     assert_eq!(s, 200);

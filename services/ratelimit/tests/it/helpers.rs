@@ -6,6 +6,7 @@ use rpc::ratelimit::{
     Descriptor, RateLimitRequest, RateLimitResponse, UsageRequest, UsageResponse,
     rate_limit_client::RateLimitClient,
 };
+use service_kit::config::{RedisConfig, SecretUrl};
 use std::{collections::BTreeMap, sync::Arc};
 use tonic::transport::Channel;
 
@@ -32,8 +33,11 @@ impl TestApp {
 pub fn config(tiers: &[(&str, u32, u32, u32, bool)]) -> Config {
     Config {
         grpc_listen: "127.0.0.1:0".into(),
-        http_listen: "127.0.0.1:0".into(),
-        redis_url: service_config::Secret::new(testkit::redis_url()),
+        listen: "127.0.0.1:0".into(),
+        redis: RedisConfig {
+            url: SecretUrl::new(testkit::redis_url()),
+            cluster: false,
+        },
         prefix: testkit::unique("rltest"),
         failure_policy: FailurePolicy::FailOpen,
         // Generous: these tests are about decisions, not timing, and share 2 cores with

@@ -5,5 +5,6 @@
 mod cluster;
 mod decisions;
 mod helpers;
+mod kit;
 mod redis_down;
 mod usage;

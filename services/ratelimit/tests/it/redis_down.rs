@@ -90,7 +90,7 @@ impl Drop for PrivateRedis {
 
 fn outage_config(redis: &PrivateRedis, policy: FailurePolicy) -> Config {
     let mut cfg = config(&[("five", 5, 3600, 0, false)]);
-    cfg.redis_url = service_config::Secret::new(redis.url());
+    cfg.redis.url = service_kit::config::SecretUrl::new(redis.url());
     cfg.failure_policy = policy;
     cfg.timeout_ms = 250;
     cfg.breaker_failures = 3;

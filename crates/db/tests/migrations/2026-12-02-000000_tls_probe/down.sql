@@ -1,0 +1,1 @@
+DROP TABLE tls_probe;

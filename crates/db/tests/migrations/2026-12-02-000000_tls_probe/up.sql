@@ -1,0 +1,1 @@
+CREATE TABLE tls_probe (id bigserial PRIMARY KEY);
