@@ -48,10 +48,16 @@ where
 {
     let cli = <cli::Cli<E> as clap::Parser>::parse();
     install_crypto_provider();
-    let config: C = load_checked()?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Unknown keys are refused for every command; development secrets only
+    // stop `serve` (a migration Job carries no secrets but the database URL).
+    let config: C = match command {
+        Command::Serve => load_checked()?,
+        _ => config::load(C::PREFIX)?,
+    };
     let telemetry = telemetry::init_with_endpoint(C::SERVICE, config.otel().endpoint());
     Ok(Started {
-        command: cli.command.unwrap_or(Command::Serve),
+        command,
         config,
         telemetry,
     })

@@ -146,14 +146,7 @@ impl Metrics {
     ) where
         F: Fn() -> Vec<(&'static str, u64)> + Send + Sync + 'static,
     {
-        self.registry
-            .register_collector(Box::new(process::FnCollector {
-                name,
-                help,
-                label,
-                counter: true,
-                read,
-            }));
+        self.register_fn(name, help, label, true, read);
     }
 
     /// Registers a gauge family `{name}{{{label}="…"}}` read at each scrape.
@@ -166,12 +159,25 @@ impl Metrics {
     ) where
         F: Fn() -> Vec<(&'static str, u64)> + Send + Sync + 'static,
     {
+        self.register_fn(name, help, label, false, read);
+    }
+
+    fn register_fn<F>(
+        &mut self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        counter: bool,
+        read: F,
+    ) where
+        F: Fn() -> Vec<(&'static str, u64)> + Send + Sync + 'static,
+    {
         self.registry
             .register_collector(Box::new(process::FnCollector {
                 name,
                 help,
                 label,
-                counter: false,
+                counter,
                 read,
             }));
     }

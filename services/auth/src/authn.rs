@@ -81,7 +81,7 @@ pub async fn authenticate(
             state.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
             r
         }
-        Lookup::Miss(epoch) => {
+        Lookup::Miss(ticket) => {
             state.stats.db_lookups.fetch_add(1, Ordering::Relaxed);
             let mut conn = state
                 .pool
@@ -92,7 +92,7 @@ pub async fn authenticate(
                 .await
                 .map_err(|e| AuthnError::Internal(e.to_string()))?
                 .map(Arc::new);
-            state.cache.insert(&hash, r.clone(), epoch);
+            state.cache.insert(&hash, r.clone(), ticket);
             r
         }
     };

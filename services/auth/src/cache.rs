@@ -4,104 +4,65 @@
 //! Unknown hashes are cached too (a flood of random well-formed keys then
 //! costs one query each per TTL). Revocation evicts: locally on the replica
 //! that revoked, and on every replica through the Redis revocation event.
-//! An eviction bumps an epoch under the lock; a lookup that started before an
-//! eviction does not store its (possibly stale) result, so a revocation can
-//! never be undone by a racing read.
+//! The cache is the platform's one cache type (`service_kit::cache`, moka):
+//! bounded with TinyLFU/LRU eviction, never cleared to make room. A lookup that
+//! started before an eviction does not store its (possibly stale) result, so a
+//! revocation can never be undone by a racing read.
 
 use crate::models::api_key::KeyRecord;
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use service_kit::cache::{Cache, Ticket};
+use std::{sync::Arc, time::Duration};
 
-type Entry = (Instant, Option<Arc<KeyRecord>>);
-
+/// Key hash → the key's record (`None`: no such key), for `ttl`.
 pub struct KeyCache {
     ttl: Duration,
-    capacity: usize,
-    inner: Mutex<Inner>,
+    entries: Cache<String, Option<Arc<KeyRecord>>>,
 }
 
-struct Inner {
-    map: HashMap<String, Entry>,
-    epoch: u64,
-}
-
-/// A cache answer: a hit (known or unknown key) or a miss with the epoch to pass to [`KeyCache::insert`].
+/// A cache answer: a hit (known or unknown key) or a miss with the ticket to pass to [`KeyCache::insert`].
 pub enum Lookup {
     Hit(Option<Arc<KeyRecord>>),
-    Miss(u64),
+    Miss(Ticket),
 }
 
 impl KeyCache {
-    /// `ttl` zero disables the cache.
+    /// `ttl` zero disables the cache; at most `capacity` entries (TinyLFU/LRU eviction).
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         Self {
             ttl,
-            capacity: capacity.max(1),
-            inner: Mutex::new(Inner {
-                map: HashMap::new(),
-                epoch: 0,
-            }),
+            entries: Cache::new(u64::try_from(capacity).unwrap_or(u64::MAX)),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn get(&self, hash: &str) -> Lookup {
-        let mut inner = self.lock();
+        let ticket = self.entries.ticket();
         if self.ttl.is_zero() {
-            return Lookup::Miss(inner.epoch);
+            return Lookup::Miss(ticket);
         }
-        match inner.map.get(hash) {
-            Some((at, value)) if at.elapsed() < self.ttl => Lookup::Hit(value.clone()),
-            Some(_) => {
-                inner.map.remove(hash);
-                Lookup::Miss(inner.epoch)
-            }
-            None => Lookup::Miss(inner.epoch),
+        match self.entries.get(&hash.to_owned()) {
+            Some(value) => Lookup::Hit(value),
+            None => Lookup::Miss(ticket),
         }
     }
 
-    /// Stores a lookup result unless an eviction happened since `epoch`.
-    pub fn insert(&self, hash: &str, value: Option<Arc<KeyRecord>>, epoch: u64) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut inner = self.lock();
-        if inner.epoch != epoch {
-            return;
-        }
-        if inner.map.len() >= self.capacity {
-            let ttl = self.ttl;
-            inner.map.retain(|_, (at, _)| at.elapsed() < ttl);
-            if inner.map.len() >= self.capacity {
-                inner.map.clear();
-            }
-        }
-        inner.map.insert(hash.to_owned(), (Instant::now(), value));
+    /// Stores a lookup result unless an eviction happened since `ticket`.
+    pub fn insert(&self, hash: &str, value: Option<Arc<KeyRecord>>, ticket: Ticket) {
+        self.entries
+            .insert_unless_invalidated(hash.to_owned(), value, self.ttl, ticket);
     }
 
     pub fn evict(&self, hash: &str) {
-        let mut inner = self.lock();
-        inner.epoch += 1;
-        inner.map.remove(hash);
+        self.entries.invalidate(&hash.to_owned());
     }
 
-    /// Drops every entry (after a gap in the revocation subscription).
+    /// Drops every entry (after a gap in the revocation subscription, when
+    /// revocations may have been missed; never to make room).
     pub fn clear(&self) {
-        let mut inner = self.lock();
-        inner.epoch += 1;
-        inner.map.clear();
+        self.entries.invalidate_all();
     }
 
     pub fn len(&self) -> usize {
-        self.lock().map.len()
+        usize::try_from(self.entries.entry_count()).unwrap_or(usize::MAX)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -149,11 +110,17 @@ mod tests {
     #[test]
     fn zero_ttl_disables_and_capacity_bounds() {
         let off = KeyCache::new(Duration::ZERO, 10);
-        off.insert("h", record(), 0);
+        let Lookup::Miss(ticket) = off.get("h") else {
+            panic!()
+        };
+        off.insert("h", record(), ticket);
         assert!(matches!(off.get("h"), Lookup::Miss(_)));
         let small = KeyCache::new(Duration::from_secs(10), 2);
-        for h in ["a", "b", "c"] {
-            small.insert(h, None, 0);
+        for h in ["a", "b", "c", "d", "e"] {
+            let Lookup::Miss(ticket) = small.get(h) else {
+                panic!()
+            };
+            small.insert(h, None, ticket);
         }
         assert!(small.len() <= 2);
     }

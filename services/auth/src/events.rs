@@ -16,23 +16,11 @@
 //! `degraded` without failing.
 
 use crate::cache::KeyCache;
-use futures_util::StreamExt;
+use auth_core::revocation::RevocationSink;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use serde::{Deserialize, Serialize};
 use std::{sync::Arc, time::Duration};
 
-/// The message published on `auth:revocations`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RevocationEvent {
-    /// `key_…`
-    pub key_id: String,
-    /// SHA-256 of the whole key, lowercase hex (as `auth_core::key::hash`).
-    pub key_hash: String,
-    /// `revoked` or `rolled`.
-    pub reason: String,
-    /// Unix seconds from which the key is refused (in the future for a roll's grace period).
-    pub effective_at: i64,
-}
+pub use auth_core::revocation::RevocationEvent;
 
 /// Publishes revocation events. Connects lazily and reconnects on demand, so
 /// auth starts and keeps authenticating while Redis is down.
@@ -116,32 +104,23 @@ impl Publisher {
     }
 }
 
-/// Evicts this replica's cache on every event; reconnects forever with a back-off.
-pub async fn run_subscriber(url: String, channel: String, cache: Arc<KeyCache>) {
-    let mut delay = Duration::from_millis(200);
-    loop {
-        match subscribe_once(&url, &channel, &cache).await {
-            Ok(()) => tracing::warn!("revocation subscription ended; reconnecting"),
-            Err(e) => tracing::warn!(error = %e, "revocation subscription failed; retrying"),
+/// Evicts this replica's key cache on every revocation (auth-core's subscriber).
+struct EvictKeys(Arc<KeyCache>);
+
+impl RevocationSink for EvictKeys {
+    fn subscribed(&self) {
+        // Events published while we were not subscribed are lost: start from an empty cache.
+        self.0.clear();
+    }
+
+    fn revoked(&self, event: RevocationEvent) {
+        if !event.key_hash.is_empty() {
+            self.0.evict(&event.key_hash);
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 
-async fn subscribe_once(url: &str, channel: &str, cache: &KeyCache) -> redis::RedisResult<()> {
-    let client = redis::Client::open(url)?;
-    let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(channel).await?;
-    // Events published while we were not subscribed are lost: start from an empty cache.
-    cache.clear();
-    tracing::info!(%channel, "subscribed to revocations");
-    let mut messages = pubsub.on_message();
-    while let Some(msg) = messages.next().await {
-        match serde_json::from_slice::<RevocationEvent>(msg.get_payload_bytes()) {
-            Ok(event) => cache.evict(&event.key_hash),
-            Err(e) => tracing::warn!(error = %e, "ignoring malformed revocation event"),
-        }
-    }
-    Ok(())
+/// Subscribes forever; every replica evicts its key cache on each event.
+pub async fn run_subscriber(url: String, channel: String, cache: Arc<KeyCache>) {
+    auth_core::revocation::subscribe_forever(url, channel, Arc::new(EvictKeys(cache))).await;
 }

@@ -30,22 +30,8 @@ impl AuthService {
 }
 
 fn product_of(raw: i32) -> Result<Product, Status> {
-    match rpc::auth::Product::try_from(raw) {
-        Ok(rpc::auth::Product::Admin) => Ok(Product::Admin),
-        Ok(rpc::auth::Product::Partner) => Ok(Product::Partner),
-        Ok(rpc::auth::Product::Generation) => Ok(Product::Generation),
-        _ => Err(Status::invalid_argument(
-            "product must be ADMIN, PARTNER or GENERATION",
-        )),
-    }
-}
-
-fn product_to_rpc(p: Product) -> rpc::auth::Product {
-    match p {
-        Product::Admin => rpc::auth::Product::Admin,
-        Product::Partner => rpc::auth::Product::Partner,
-        Product::Generation => rpc::auth::Product::Generation,
-    }
+    rpc::product_from_wire(raw)
+        .ok_or_else(|| Status::invalid_argument("product must be ADMIN, PARTNER or GENERATION"))
 }
 
 fn refusal(r: Refusal) -> AuthError {
@@ -88,7 +74,7 @@ impl Auth for AuthService {
             Ok(a) => AuthenticateResponse {
                 principal: Some(rpc::auth::Principal {
                     tenant_id: a.principal.tenant_id.to_string(),
-                    product: product_to_rpc(a.principal.product) as i32,
+                    product: rpc::auth::Product::from(a.principal.product) as i32,
                     scopes: a.principal.scopes,
                     tier: a.principal.tier,
                     key_id: a.principal.key_id,

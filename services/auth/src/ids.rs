@@ -6,8 +6,9 @@ use rand::Rng;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/// A new key id (see `auth_core::ids::KeyId`).
 pub fn key_id() -> String {
-    format!("key_{}", uuid::Uuid::now_v7().simple())
+    auth_core::ids::KeyId::generate().into()
 }
 
 pub fn user_id() -> String {

@@ -81,15 +81,14 @@ pub fn uuid_field(field: &str, raw: &str) -> Result<Uuid, ApiError> {
 
 /// A tenant id in the path; a malformed one is simply not found.
 pub fn tenant_id_in_path(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("tenant"))
+    auth_core::ids::TenantId::parse(raw)
+        .map(Uuid::from)
+        .ok_or_else(|| ApiError::not_found("tenant"))
 }
 
-pub fn key_id_in_path(raw: &str) -> Result<String, ApiError> {
-    if crate::ids::is_id(raw, "key_") {
-        Ok(raw.to_owned())
-    } else {
-        Err(ApiError::not_found("api key"))
-    }
+/// A key id in the path; a malformed one is simply not found.
+pub fn key_id_in_path(raw: &str) -> Result<auth_core::ids::KeyId, ApiError> {
+    auth_core::ids::KeyId::parse(raw).ok_or_else(|| ApiError::not_found("api key"))
 }
 
 /// Non-empty, each in the product's catalog (the first foreign scope is named); duplicates dropped.

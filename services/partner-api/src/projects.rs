@@ -8,18 +8,16 @@
 use crate::models::projects::{self, Origin};
 use error_envelope::{ApiError, ErrorCode};
 use rpc::auth::{ResolveProjectRequest, auth_client::AuthClient};
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use service_kit::cache::Cache;
+use std::time::Duration;
 use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 
-const MAX_CACHE_ENTRIES: usize = 100_000;
+const MAX_CACHE_ENTRIES: u64 = 100_000;
 
 pub struct ProjectResolver {
-    cache: Mutex<HashMap<String, (Option<Uuid>, Instant)>>,
+    /// Public id → tenant (`None`: unknown), the platform's one cache type.
+    cache: Cache<String, Option<Uuid>>,
     auth: AuthClient<Channel>,
     ttl: Duration,
     negative_ttl: Duration,
@@ -46,7 +44,7 @@ impl ProjectResolver {
             .timeout(Duration::from_secs(2))
             .connect_lazy();
         Ok(Self {
-            cache: Mutex::new(HashMap::new()),
+            cache: Cache::new(MAX_CACHE_ENTRIES),
             auth: AuthClient::new(channel),
             ttl,
             negative_ttl,
@@ -54,27 +52,16 @@ impl ProjectResolver {
     }
 
     fn cached(&self, public_id: &str) -> Option<Option<Uuid>> {
-        let cache = self.cache.lock().ok()?;
-        let (tenant, at) = cache.get(public_id)?;
+        self.cache.get(&public_id.to_owned())
+    }
+
+    fn remember_in_cache(&self, public_id: &str, tenant: Option<Uuid>) {
         let ttl = if tenant.is_some() {
             self.ttl
         } else {
             self.negative_ttl
         };
-        (at.elapsed() < ttl).then_some(*tenant)
-    }
-
-    fn remember_in_cache(&self, public_id: &str, tenant: Option<Uuid>) {
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= MAX_CACHE_ENTRIES {
-                let (ttl, neg) = (self.ttl, self.negative_ttl);
-                cache.retain(|_, (t, at)| at.elapsed() < if t.is_some() { ttl } else { neg });
-                if cache.len() >= MAX_CACHE_ENTRIES {
-                    cache.clear();
-                }
-            }
-            cache.insert(public_id.to_owned(), (tenant, Instant::now()));
-        }
+        self.cache.insert(public_id.to_owned(), tenant, ttl);
     }
 
     /// Records the mapping carried by a verified internal JWT (read calls).
