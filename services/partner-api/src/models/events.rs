@@ -234,6 +234,10 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
+    // SQL text on purpose: diesel cannot express `INSERT … SELECT FROM unnest($arrays)`,
+    // which binds one array per column (a fixed parameter count and one prepared
+    // statement whatever the batch size); `insert_into(..).values(vec)` would bind
+    // rows × columns parameters and prepare a new statement per batch size.
     sql_query(
         "INSERT INTO events (project_id, id, \"timestamp\", received_at, name, payload, session_id, \
          external_user_id, url, platform, browser, source, message_id, order_id, total_amount, \

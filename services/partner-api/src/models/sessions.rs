@@ -168,6 +168,10 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
+    // SQL text on purpose: diesel cannot express `INSERT … SELECT FROM unnest($arrays)`,
+    // which binds one array per column (a fixed parameter count and one prepared
+    // statement whatever the batch size); `insert_into(..).values(vec)` would bind
+    // rows × columns parameters and prepare a new statement per batch size.
     sql_query(
         "INSERT INTO sessions (project_id, id, device_id, external_user_id, platform, browser, \
          utm_source, utm_medium, utm_campaign, referrer, landing_page, source, started_at, created_at) \
