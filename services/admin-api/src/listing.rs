@@ -151,3 +151,23 @@ macro_rules! exists_fn {
     };
 }
 pub(crate) use exists_fn;
+
+/// `tenant_query!(base, by_id, customers, CustomerRow)` in a model: `base(tenant)`, the
+/// shop's rows of that table selected into the row type (boxed), and `by_id(tenant, id)`.
+macro_rules! tenant_query {
+    ($base:ident, $by_id:ident, $table:ident, $row:ty) => {
+        /// The shop's rows.
+        pub fn $base(tenant: uuid::Uuid) -> $crate::listing::Boxed<$table::table, $row> {
+            $table::table
+                .select(<$row>::as_select())
+                .into_boxed()
+                .filter($table::tenant_id.eq(tenant))
+        }
+
+        /// One row of the shop.
+        pub fn $by_id(tenant: uuid::Uuid, id: &str) -> $crate::listing::Boxed<$table::table, $row> {
+            $base(tenant).filter($table::id.eq(id.to_owned()))
+        }
+    };
+}
+pub(crate) use tenant_query;

@@ -2,14 +2,13 @@
 //! `seo_keywords` (tracked search rankings).
 
 use crate::{
-    listing::{Boxed, CREATED_AFTER, CREATED_BEFORE},
+    listing::{CREATED_AFTER, CREATED_BEFORE},
     schema::{decision_runs, seo_keywords},
 };
 use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
 use query::{CollateC, Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 pub const RUN_KINDS: &[&str] = &[
     "churn_prediction",
@@ -232,24 +231,6 @@ pub static KEYWORDS: LazyLock<ListSpec<seo_keywords::table, KeywordRow>> =
         includes: &[],
     });
 
-pub fn runs(tenant: Uuid) -> Boxed<decision_runs::table, RunRow> {
-    decision_runs::table
-        .select(RunRow::as_select())
-        .into_boxed()
-        .filter(decision_runs::tenant_id.eq(tenant))
-}
+crate::listing::tenant_query!(runs, run_by_id, decision_runs, RunRow);
 
-pub fn run_by_id(tenant: Uuid, id: &str) -> Boxed<decision_runs::table, RunRow> {
-    runs(tenant).filter(decision_runs::id.eq(id.to_owned()))
-}
-
-pub fn keywords(tenant: Uuid) -> Boxed<seo_keywords::table, KeywordRow> {
-    seo_keywords::table
-        .select(KeywordRow::as_select())
-        .into_boxed()
-        .filter(seo_keywords::tenant_id.eq(tenant))
-}
-
-pub fn keyword_by_id(tenant: Uuid, id: &str) -> Boxed<seo_keywords::table, KeywordRow> {
-    keywords(tenant).filter(seo_keywords::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(keywords, keyword_by_id, seo_keywords, KeywordRow);

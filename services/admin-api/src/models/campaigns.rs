@@ -2,7 +2,7 @@
 //! referenced by `audience_id`; no endpoint of their own in v1).
 
 use crate::{
-    listing::{Boxed, CREATED_AFTER, CREATED_BEFORE},
+    listing::{CREATED_AFTER, CREATED_BEFORE},
     schema::{audiences, campaigns},
 };
 use diesel::{
@@ -125,16 +125,7 @@ pub static SPEC: LazyLock<ListSpec<campaigns::table, CampaignRow>> = LazyLock::n
     includes: &[],
 });
 
-pub fn base(tenant: Uuid) -> Boxed<campaigns::table, CampaignRow> {
-    campaigns::table
-        .select(CampaignRow::as_select())
-        .into_boxed()
-        .filter(campaigns::tenant_id.eq(tenant))
-}
-
-pub fn by_id(tenant: Uuid, id: &str) -> Boxed<campaigns::table, CampaignRow> {
-    base(tenant).filter(campaigns::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(base, by_id, campaigns, CampaignRow);
 
 /// The size of an audience of this tenant, if it exists.
 pub async fn audience_size(

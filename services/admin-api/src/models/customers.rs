@@ -1,7 +1,7 @@
 //! `customers`: shoppers of a shop with their lifetime aggregates.
 
 use crate::{
-    listing::{Boxed, CREATED_AFTER, CREATED_BEFORE, MONEY},
+    listing::{CREATED_AFTER, CREATED_BEFORE, MONEY},
     schema::customers,
 };
 use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
@@ -10,7 +10,6 @@ use query::{
 };
 use std::sync::LazyLock;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 pub const STAGES: &[&str] = &["new", "active", "loyal", "at_risk", "churned"];
 
@@ -220,18 +219,7 @@ pub static SPEC: LazyLock<ListSpec<customers::table, CustomerRow>> = LazyLock::n
     includes: &[],
 });
 
-/// The shop's customers.
-pub fn base(tenant: Uuid) -> Boxed<customers::table, CustomerRow> {
-    customers::table
-        .select(CustomerRow::as_select())
-        .into_boxed()
-        .filter(customers::tenant_id.eq(tenant))
-}
-
-/// One customer.
-pub fn by_id(tenant: Uuid, id: &str) -> Boxed<customers::table, CustomerRow> {
-    base(tenant).filter(customers::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(base, by_id, customers, CustomerRow);
 
 crate::listing::exists_fn!(customers);
 

@@ -195,16 +195,7 @@ pub static ENROLLMENTS: LazyLock<ListSpec<enrollments::table, EnrollmentRow>> =
         includes: &[],
     });
 
-pub fn base(tenant: Uuid) -> Boxed<journeys::table, JourneyRow> {
-    journeys::table
-        .select(JourneyRow::as_select())
-        .into_boxed()
-        .filter(journeys::tenant_id.eq(tenant))
-}
-
-pub fn by_id(tenant: Uuid, id: &str) -> Boxed<journeys::table, JourneyRow> {
-    base(tenant).filter(journeys::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(base, by_id, journeys, JourneyRow);
 
 /// The enrollments of one journey.
 pub fn enrollments_of(tenant: Uuid, journey_id: &str) -> Boxed<enrollments::table, EnrollmentRow> {

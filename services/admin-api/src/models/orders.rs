@@ -150,16 +150,7 @@ pub static SPEC: LazyLock<ListSpec<orders::table, OrderRow>> = LazyLock::new(|| 
     includes: &[],
 });
 
-pub fn base(tenant: Uuid) -> Boxed<orders::table, OrderRow> {
-    orders::table
-        .select(OrderRow::as_select())
-        .into_boxed()
-        .filter(orders::tenant_id.eq(tenant))
-}
-
-pub fn by_id(tenant: Uuid, id: &str) -> Boxed<orders::table, OrderRow> {
-    base(tenant).filter(orders::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(base, by_id, orders, OrderRow);
 
 /// The orders of one customer (`/customers/{id}/orders`).
 pub fn of_customer(tenant: Uuid, customer_id: &str) -> Boxed<orders::table, OrderRow> {

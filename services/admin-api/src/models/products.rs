@@ -2,7 +2,7 @@
 //! (stock per product and location).
 
 use crate::{
-    listing::{Boxed, CREATED_AFTER, CREATED_BEFORE, MONEY},
+    listing::{CREATED_AFTER, CREATED_BEFORE, MONEY},
     schema::{inventory_levels, products},
 };
 use diesel::{
@@ -252,16 +252,7 @@ pub static INVENTORY: LazyLock<ListSpec<inventory_levels::table, InventoryRow>> 
         includes: &[],
     });
 
-pub fn base(tenant: Uuid) -> Boxed<products::table, Product> {
-    products::table
-        .select(Product::as_select())
-        .into_boxed()
-        .filter(products::tenant_id.eq(tenant))
-}
-
-pub fn by_id(tenant: Uuid, id: &str) -> Boxed<products::table, Product> {
-    base(tenant).filter(products::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(base, by_id, products, Product);
 
 /// Adds each product's total available inventory (one grouped query for the page).
 pub async fn with_inventory(
@@ -291,16 +282,7 @@ pub async fn with_inventory(
         .collect())
 }
 
-pub fn inventory(tenant: Uuid) -> Boxed<inventory_levels::table, InventoryRow> {
-    inventory_levels::table
-        .select(InventoryRow::as_select())
-        .into_boxed()
-        .filter(inventory_levels::tenant_id.eq(tenant))
-}
-
-pub fn inventory_by_id(tenant: Uuid, id: &str) -> Boxed<inventory_levels::table, InventoryRow> {
-    inventory(tenant).filter(inventory_levels::id.eq(id.to_owned()))
-}
+crate::listing::tenant_query!(inventory, inventory_by_id, inventory_levels, InventoryRow);
 
 /// Sets (`absolute`) or adjusts (`delta`) one inventory level; returns rows changed (0 = no such level).
 pub async fn apply_inventory(
