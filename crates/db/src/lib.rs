@@ -207,23 +207,23 @@ pub async fn fresh_database(
     }
     let digest = hasher.finalize();
     let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    // The checkout the test binary was built in: several checkouts (worktrees,
+    // CI jobs) sharing one server each keep their own templates, so one never
+    // drops a template another is cloning.
+    let checkout = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let checkout: String = Sha256::digest(checkout.as_bytes())[..3]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let label: String = label
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_lowercase();
-    // Templates are per test binary *path* too: worktrees and checkouts running the same
-    // suite at the same time must not drop each other's template as "an earlier build".
-    let mut owner = Sha256::new();
-    if let Ok(exe) = std::env::current_exe() {
-        owner.update(exe.to_string_lossy().as_bytes());
-    }
-    let owner: String = owner.finalize()[..3]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let family = format!("{label}_{owner}");
-    let template = format!("tmpl_{family}_{hex}");
+    let template = format!("tmpl_{label}_{checkout}_{hex}");
 
     let mut admin = tls::establish(&with_database(server_url, "postgres")?).await?;
     diesel::sql_query("SELECT pg_advisory_lock(727272)")
@@ -237,9 +237,9 @@ pub async fn fresh_database(
         .await?
         .n;
         if exists == 0 {
-            // Old templates of this label belong to earlier builds.
+            // Old templates of this label and checkout belong to earlier builds.
             let old: Vec<Name> = diesel::sql_query(format!(
-                "SELECT datname AS name FROM pg_database WHERE datname LIKE 'tmpl_{family}_%'"
+                "SELECT datname AS name FROM pg_database WHERE datname LIKE 'tmpl_{label}_{checkout}_%'"
             ))
             .load(&mut admin)
             .await?;
