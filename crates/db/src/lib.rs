@@ -38,8 +38,39 @@ pub enum DbError {
 
 /// A pool of at most `max_size` connections; connections are made lazily.
 pub fn pool(url: &str, max_size: usize) -> Result<Pool, DbError> {
+    pool_with_statement_timeout(url, max_size, None)
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL `set_config(setting, value, is_local)`: `SET` with bound values.
+    fn set_config(setting: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
+}
+
+/// Like [`pool`], every connection bounded by `statement_timeout` (a session
+/// setting made when the connection is opened, so it costs no round trip per
+/// query). A statement running longer is cancelled by PostgreSQL and the
+/// connection stays usable; the error registry maps it to 503 `query_timeout`.
+pub fn pool_with_statement_timeout(
+    url: &str,
+    max_size: usize,
+    statement_timeout: Option<std::time::Duration>,
+) -> Result<Pool, DbError> {
+    let millis = statement_timeout.map(|t| format!("{}ms", t.as_millis()));
     let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(|url| Box::pin(tls::establish(url)));
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        let millis = millis.clone();
+        Box::pin(async move {
+            let mut conn = tls::establish(&url).await?;
+            if let Some(millis) = millis {
+                diesel::select(set_config("statement_timeout", millis, false))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            }
+            Ok(conn)
+        })
+    });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     deadpool::Pool::builder(manager)
         .max_size(max_size)

@@ -246,6 +246,9 @@ pub struct DatabaseConfig {
     /// Create the database if missing and run migrations on `serve`
     /// (Kubernetes sets false and runs `migrate` in a Job).
     pub run_migrations: bool,
+    /// PostgreSQL `statement_timeout` of every pooled connection (0 = none):
+    /// a list query beyond it is cancelled and answers 503 `query_timeout`.
+    pub statement_timeout_seconds: f64,
 }
 
 impl DatabaseConfig {
@@ -255,6 +258,7 @@ impl DatabaseConfig {
             url: SecretUrl::new(format!("postgres://postgres@127.0.0.1:5432/{name}")),
             pool_size: 16,
             run_migrations: true,
+            statement_timeout_seconds: 5.0,
         }
     }
 }

@@ -21,7 +21,8 @@ pub async fn migrate(
     Ok(())
 }
 
-/// Migrates when `run_migrations`, then builds the pool (connections are made lazily).
+/// Migrates when `run_migrations`, then builds the pool (connections are made
+/// lazily, each under `statement_timeout_seconds`).
 pub async fn open(
     config: &DatabaseConfig,
     migrations: EmbeddedMigrations,
@@ -29,7 +30,13 @@ pub async fn open(
     if config.run_migrations {
         migrate(config, migrations).await?;
     }
-    Ok(db::pool(config.url.expose(), config.pool_size)?)
+    let timeout = (config.statement_timeout_seconds > 0.0)
+        .then(|| std::time::Duration::from_secs_f64(config.statement_timeout_seconds));
+    Ok(db::pool_with_statement_timeout(
+        config.url.expose(),
+        config.pool_size,
+        timeout,
+    )?)
 }
 
 /// Registers `postgres` as a required readiness check (`SELECT 1` on a pooled connection).

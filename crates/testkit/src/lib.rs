@@ -7,12 +7,14 @@
 //!   matching [`JwtVerifier`](auth_core::jwt::JwtVerifier) for a service under test.
 //! - [`http`]: a plain HTTP client.
 //! - [`operator::Operator`]: tenants, users and keys through auth's operator API.
+//! - [`schema_drift`]: `schema.rs` against the migrated database (every service).
 //! - [`kit_checks`]: what every service's tests assert about the service kit
 //!   (metrics, health, refused start-ups).
 
 pub mod kit_checks;
 pub mod operator;
 pub mod process;
+pub mod schema_drift;
 
 use auth_core::{
     Principal, Product,
@@ -20,6 +22,8 @@ use auth_core::{
 };
 use std::time::Duration;
 
+#[doc(hidden)]
+pub use diesel as __diesel;
 pub use reqwest;
 
 /// PostgreSQL server URL for tests (any database name; fresh databases are created beside it).

@@ -11,7 +11,11 @@
 //! figures are printed side by side (`deploy/bench/admin.sh` starts the
 //! platform for that).
 
-use admin_api::{Application, Config, listing, models::customers::SPEC, seed::SeedArgs};
+use admin_api::{
+    Application, Config,
+    models::customers::{self, SPEC},
+    seed::SeedArgs,
+};
 use auth_core::{
     Principal, Product,
     jwt::{InternalClaims, Jwks, JwtVerifier, SigningKey, now},
@@ -24,7 +28,7 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hdrhistogram::Histogram;
-use pagination::CursorCodec;
+use query::CursorCodec;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -157,8 +161,8 @@ struct N {
 
 #[derive(QueryableByName)]
 struct Key {
-    #[diesel(sql_type = Text)]
-    k: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    k: time::OffsetDateTime,
     #[diesel(sql_type = Text)]
     id: String,
 }
@@ -290,19 +294,21 @@ async fn main() -> anyhow::Result<()> {
         args.customers
     );
     let last = diesel::sql_query(
-        "SELECT created_at::text AS k, id FROM customers WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1",
+        "SELECT created_at AS k, id FROM customers WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1",
     )
     .bind::<SqlUuid, _>(args.tenant)
     .bind::<BigInt, _>(offset)
     .get_result::<Key>(&mut conn)
     .await?;
-    let cursor = listing::encode_cursor(
-        &SPEC,
-        &format!("limit={limit}"),
-        &[],
-        &[last.k, last.id],
+    let (_, pager) = query::CursorQuery::parse(&SPEC, &format!("limit={limit}"))?.apply(
+        customers::base(args.tenant),
         &codec,
+        "",
     )?;
+    let cursor = pager.cursor_after(vec![
+        query::KeyValue::to_json(&last.k),
+        serde_json::Value::String(last.id),
+    ]);
     let deep_url = format!("{base}/api/v1/customers?limit={limit}&cursor={cursor}");
     // Sanity check: the cursor is what walking would give (first row of page N = row offset+1).
     let expect_first = diesel::sql_query(

@@ -4,8 +4,9 @@
 //! typed accessor, so a wrong type names its field in `details.field`, and
 //! [`Attributes::finish`] refuses unknown and read-only attributes.
 
-use crate::listing::{TENANT_PARAMS, tenant_param_error};
+use crate::listing::tenant_param_error;
 use error_envelope::ApiError;
+use query::filter_dialect::TENANT_PARAMS;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 

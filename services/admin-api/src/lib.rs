@@ -12,6 +12,7 @@ pub mod models;
 pub mod money;
 pub mod openapi;
 pub mod routes;
+pub mod schema;
 pub mod seed;
 pub mod stability;
 pub mod time_fmt;
@@ -26,7 +27,7 @@ use actix_web::{
 };
 use auth_core::jwt::JwtVerifier;
 use error_envelope::{Dialect, RequestContext, extractor_configs, not_found_handler};
-use pagination::CursorCodec;
+use query::CursorCodec;
 use rpc::ratelimit::rate_limit_client::RateLimitClient;
 use service_kit::{database, health::Readiness, metrics::Metrics};
 use std::{net::TcpListener, sync::Arc, time::Duration};

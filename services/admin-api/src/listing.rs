@@ -1,134 +1,54 @@
-//! The one list mechanism of the service.
-//!
-//! Each resource declares a [`ListSpec`]: its table, select list, and the
-//! whitelists of `filter[…]` fields (each a SQL template with one `?` where
-//! the validated value is bound) and `sort` fields (each a SQL expression).
-//! [`ListQuery::parse`] turns a raw query string into a validated query;
-//! [`fetch_page`] builds the bound SQL (tenant first, then scope, filters and
-//! the keyset condition), fetches `limit + 1` rows and signs the next cursor.
-//! [`fetch_one`] reads one row by public id through the same spec.
-//!
-//! Keyset: rows are ordered by the sort expressions then `id` (direction of
-//! the last sort key), and every row carries `cursor_key` — its sort values as
-//! text, as PostgreSQL prints them, so they bind back exactly. Nullable sort
-//! columns are declared with `COALESCE` so keys are never NULL. The cursor is
-//! bound by HMAC to a "shape" string (resource, scope, filters, sort), so a
-//! cursor reused with other filters or sort is refused with `invalid_cursor`.
+//! The admin API's lists on `crates/query` (the `filter[…]`/`sort`/`limit`/
+//! `cursor` dialect): value kinds and filters shared by several resources,
+//! and the two read helpers every resource uses — [`load_page`] (one keyset
+//! page of a boxed query that already holds the tenant and scope conditions)
+//! and [`find`] (one row, or 404 naming the resource).
 
-use diesel::{
-    QueryableByName,
-    pg::Pg,
-    sql_types::{Text, Uuid as SqlUuid},
-};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::pg::Pg;
+use diesel_async::{AsyncPgConnection, RunQueryDsl, methods::LoadQuery};
 use error_envelope::ApiError;
-use pagination::{CursorCodec, CursorPage};
-use serde_json::Value;
-use uuid::Uuid;
+use query::{
+    CursorCodec, CursorPage, CursorQuery, Kind, NamedFilter, Op, Ordering, Predicate, Value,
+};
 
-/// The type of a filter value: how it is validated and what SQL cast it gets.
-#[derive(Debug, Clone, Copy)]
-pub enum Kind {
-    /// Free text (1–200 characters).
-    Text,
-    /// One value of the list, or several separated by commas.
-    Enum(&'static [&'static str]),
-    /// A public id with this prefix (e.g. `cus_`).
-    Id(&'static str),
-    Int,
-    /// A decimal amount (up to 2 decimals), bound as integer cents.
-    Money,
-    /// RFC 3339 timestamp or `YYYY-MM-DD` (midnight UTC).
-    Timestamp,
-    /// `YYYY-MM-DD`.
-    Date,
-    Bool,
-}
+pub use query::filter_dialect::no_query;
 
-impl Kind {
-    pub fn describe(&self) -> String {
-        match self {
-            Kind::Text => "text".into(),
-            Kind::Enum(v) => format!("one or more (comma-separated) of: {}", v.join(", ")),
-            Kind::Id(p) => format!("an id starting with {p}"),
-            Kind::Int => "an integer".into(),
-            Kind::Money => "a decimal amount with at most 2 decimals".into(),
-            Kind::Timestamp => "an RFC 3339 timestamp or a YYYY-MM-DD date".into(),
-            Kind::Date => "a YYYY-MM-DD date".into(),
-            Kind::Bool => "true or false".into(),
-        }
-    }
+/// A resource's rows selected into `R` from table `T`, boxed so filters and
+/// sorts can be added at run time.
+pub type Boxed<T, R> =
+    diesel::dsl::IntoBoxed<'static, diesel::dsl::Select<T, diesel::dsl::AsSelect<R, Pg>>, Pg>;
 
-    /// The normalised text to bind, or None when `raw` is not of this kind.
-    fn normalise(&self, raw: &str) -> Option<String> {
-        match self {
-            Kind::Text => (!raw.is_empty() && raw.chars().count() <= 200).then(|| raw.to_owned()),
-            Kind::Enum(values) => raw
-                .split(',')
-                .all(|v| values.contains(&v))
-                .then(|| raw.to_owned()),
-            Kind::Id(prefix) => (raw.starts_with(prefix)
-                && raw.len() <= 64
-                && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-            .then(|| raw.to_owned()),
-            Kind::Int => raw.parse::<i64>().ok().map(|n| n.to_string()),
-            Kind::Money => crate::money::parse_cents(raw).map(|c| c.to_string()),
-            Kind::Timestamp => {
-                crate::time_fmt::parse_instant(raw).map(|t| crate::time_fmt::rfc3339(&t))
-            }
-            Kind::Date => crate::time_fmt::parse_date(raw).map(|d| d.to_string()),
-            Kind::Bool => match raw {
-                "true" | "false" => Some(raw.to_owned()),
-                _ => None,
-            },
-        }
-    }
-}
+/// A decimal amount with at most 2 decimals, as integer cents.
+pub const MONEY: Kind = Kind::Custom(
+    |raw| crate::money::parse_cents(raw).map(Value::Int),
+    "a decimal amount with at most 2 decimals",
+);
 
-/// A whitelisted `filter[name]`: `sql` holds exactly one `?` for the value (bound as text).
-#[derive(Debug)]
-pub struct FilterSpec {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub sql: &'static str,
-    pub doc: &'static str,
-}
+/// A `YYYY-MM-DD` UTC day (its midnight; as an upper bound, through that day).
+pub const DAY: Kind = Kind::Custom(
+    |raw| {
+        crate::time_fmt::parse_date(raw)
+            .filter(|_| query::value::is_bare_date(raw))
+            .map(|d| Value::Timestamp(d.midnight().assume_utc()))
+    },
+    "a YYYY-MM-DD date",
+);
 
-/// A whitelisted sort field: `expr` is never NULL; `cast` is its SQL type.
-#[derive(Debug)]
-pub struct SortSpec {
-    pub name: &'static str,
-    pub expr: &'static str,
-    pub cast: &'static str,
-}
+/// `filter[created_after]`, for every resource with a `created_at` field.
+pub const CREATED_AFTER: NamedFilter = NamedFilter {
+    name: "created_after",
+    field: "created_at",
+    op: Op::Ge,
+    doc: "created at or after this instant",
+};
 
-#[derive(Debug)]
-pub struct ListSpec {
-    /// Singular resource name for errors (`customer`).
-    pub resource: &'static str,
-    pub table: &'static str,
-    /// The select list (without `cursor_key`).
-    pub columns: &'static str,
-    pub filters: &'static [FilterSpec],
-    pub sorts: &'static [SortSpec],
-    /// e.g. `-created_at`.
-    pub default_sort: &'static str,
-    /// Accepted values of `include`.
-    pub includes: &'static [&'static str],
-}
-
-/// A validated list request.
-#[derive(Debug)]
-pub struct ListQuery {
-    pub filters: Vec<(&'static FilterSpec, String)>,
-    pub sort: Vec<(&'static SortSpec, bool)>,
-    pub limit: u32,
-    pub cursor: Option<String>,
-    pub include: Vec<&'static str>,
-}
-
-/// Query parameters that name a tenant: the tenant comes only from the key.
-pub const TENANT_PARAMS: &[&str] = &["tenant_id", "shop_id", "tenant", "shop"];
+/// `filter[created_before]`.
+pub const CREATED_BEFORE: NamedFilter = NamedFilter {
+    name: "created_before",
+    field: "created_at",
+    op: Op::Lt,
+    doc: "created before this instant",
+};
 
 pub fn tenant_param_error(field: &str) -> ApiError {
     ApiError::validation(
@@ -137,391 +57,117 @@ pub fn tenant_param_error(field: &str) -> ApiError {
     )
 }
 
-/// Parses a raw query string into `(name, value)` pairs, refusing tenant parameters.
-pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-        .map_err(|_| ApiError::validation("query", "the query string is malformed"))?;
-    for (k, _) in &pairs {
-        let inner = k
-            .strip_prefix("filter[")
-            .and_then(|r| r.strip_suffix(']'))
-            .unwrap_or(k);
-        if TENANT_PARAMS.contains(&inner) {
-            return Err(tenant_param_error(k));
-        }
-    }
-    Ok(pairs)
+/// A boxed query over `QS` that a keyset page can be cut from, loading `R`s.
+pub trait PageSource<QS, R>:
+    diesel::query_dsl::methods::FilterDsl<Predicate<QS>, Output = Self>
+    + diesel::query_dsl::methods::ThenOrderDsl<Ordering<QS>, Output = Self>
+    + diesel::query_dsl::methods::LimitDsl<Output = Self>
+    + LoadQuery<'static, AsyncPgConnection, R>
+    + Send
+    + 'static
+{
 }
 
-/// Refuses any query parameter on endpoints that take none (and tenant parameters everywhere).
-pub fn no_query(query: &str) -> Result<(), ApiError> {
-    if let Some((k, _)) = query_pairs(query)?.into_iter().next() {
-        return Err(ApiError::validation(
-            &k,
-            format!("unknown query parameter {k}"),
-        ));
-    }
-    Ok(())
+impl<T, QS, R> PageSource<QS, R> for T where
+    T: diesel::query_dsl::methods::FilterDsl<Predicate<QS>, Output = T>
+        + diesel::query_dsl::methods::ThenOrderDsl<Ordering<QS>, Output = T>
+        + diesel::query_dsl::methods::LimitDsl<Output = T>
+        + LoadQuery<'static, AsyncPgConnection, R>
+        + Send
+        + 'static
+{
 }
 
-impl ListQuery {
-    pub fn parse(spec: &'static ListSpec, query: &str) -> Result<Self, ApiError> {
-        let mut filters: Vec<(&'static FilterSpec, String)> = Vec::new();
-        let mut sort_raw: Option<String> = None;
-        let mut limit_raw: Option<String> = None;
-        let mut cursor = None;
-        let mut include = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (k, v) in query_pairs(query)? {
-            if !seen.insert(k.clone()) {
-                return Err(ApiError::validation(
-                    &k,
-                    format!("{k} is given more than once"),
-                ));
-            }
-            if let Some(name) = k.strip_prefix("filter[").and_then(|r| r.strip_suffix(']')) {
-                let f = spec
-                    .filters
-                    .iter()
-                    .find(|f| f.name == name)
-                    .ok_or_else(|| {
-                        let allowed: Vec<_> = spec.filters.iter().map(|f| f.name).collect();
-                        ApiError::validation(
-                            &k,
-                            format!(
-                                "{name} is not a filter of {}s; allowed: {}",
-                                spec.resource,
-                                allowed.join(", ")
-                            ),
-                        )
-                    })?;
-                let value = f.kind.normalise(&v).ok_or_else(|| {
-                    ApiError::validation(&k, format!("{k} must be {}", f.kind.describe()))
-                })?;
-                filters.push((f, value));
-                continue;
-            }
-            match k.as_str() {
-                "sort" => sort_raw = Some(v),
-                "limit" => limit_raw = Some(v),
-                "cursor" => cursor = Some(v),
-                "include" if !spec.includes.is_empty() => {
-                    for part in v.split(',') {
-                        let inc = spec.includes.iter().find(|i| **i == part).ok_or_else(|| {
-                            ApiError::validation(
-                                "include",
-                                format!("include must be one of: {}", spec.includes.join(", ")),
-                            )
-                        })?;
-                        if !include.contains(inc) {
-                            include.push(*inc);
-                        }
-                    }
-                }
-                _ => {
-                    return Err(ApiError::validation(
-                        &k,
-                        format!("unknown query parameter {k}"),
-                    ));
-                }
-            }
-        }
-        filters.sort_by_key(|(f, _)| f.name);
-        let sort = parse_sort(spec, sort_raw.as_deref().unwrap_or(spec.default_sort))?;
-        let limit = pagination::parse_limit(limit_raw.as_deref())?;
-        Ok(Self {
-            filters,
-            sort,
-            limit,
-            cursor,
-            include,
-        })
-    }
-
-    /// The canonical shape a cursor is bound to.
-    fn shape(&self, spec: &ListSpec, scope: &[(&'static str, String)]) -> String {
-        let mut s = format!("{}|", spec.table);
-        for (sql, v) in scope {
-            s.push_str(&format!("{sql}={v}|"));
-        }
-        for (f, v) in &self.filters {
-            s.push_str(&format!("filter[{}]={v}|", f.name));
-        }
-        let sort: Vec<String> = self
-            .sort
-            .iter()
-            .map(|(s, desc)| format!("{}{}", if *desc { "-" } else { "" }, s.name))
-            .collect();
-        s.push_str(&format!("sort={}", sort.join(",")));
-        s
-    }
-}
-
-fn parse_sort(
-    spec: &'static ListSpec,
-    raw: &str,
-) -> Result<Vec<(&'static SortSpec, bool)>, ApiError> {
-    let mut out: Vec<(&'static SortSpec, bool)> = Vec::new();
-    for part in raw.split(',') {
-        let (name, desc) = match part.strip_prefix('-') {
-            Some(n) => (n, true),
-            None => (part, false),
-        };
-        let s = spec.sorts.iter().find(|s| s.name == name).ok_or_else(|| {
-            let allowed: Vec<_> = spec.sorts.iter().map(|s| s.name).collect();
-            ApiError::validation(
-                "sort",
-                format!("cannot sort by {name:?}; allowed: {}", allowed.join(", ")),
-            )
-        })?;
-        if out.iter().any(|(o, _)| o.name == s.name) {
-            return Err(ApiError::validation(
-                "sort",
-                format!("{name} appears more than once in sort"),
-            ));
-        }
-        out.push((s, desc));
-    }
-    if out.len() > 3 {
-        return Err(ApiError::validation("sort", "sort takes at most 3 fields"));
-    }
-    Ok(out)
-}
-
-/// A row type of a [`ListSpec`]: its select list plus `cursor_key`.
-pub trait Row: QueryableByName<Pg> + Send + 'static {
-    fn cursor_key(&self) -> &[Option<String>];
-}
-
-/// SQL text with `$n` placeholders and the text values bound to them (after `$1`, the tenant).
-struct Sql {
-    text: String,
-    binds: Vec<String>,
-}
-
-impl Sql {
-    fn new(text: String) -> Self {
-        Self {
-            text,
-            binds: Vec::new(),
-        }
-    }
-
-    /// Appends `template` with each `?` replaced by a new placeholder for the next value.
-    fn push(&mut self, template: &str, values: &[&str]) {
-        let mut values = values.iter();
-        for (i, piece) in template.split('?').enumerate() {
-            if i > 0 {
-                let v = values.next().map(|v| (*v).to_owned()).unwrap_or_default();
-                self.binds.push(v);
-                self.text.push_str(&format!("${}", self.binds.len() + 1));
-            }
-            self.text.push_str(piece);
-        }
-    }
-
-    async fn load<R: Row>(
-        self,
-        conn: &mut AsyncPgConnection,
-        tenant: Uuid,
-    ) -> diesel::QueryResult<Vec<R>> {
-        let mut q = diesel::sql_query(self.text)
-            .into_boxed::<Pg>()
-            .bind::<SqlUuid, _>(tenant);
-        for b in self.binds {
-            q = q.bind::<Text, _>(b);
-        }
-        q.load::<R>(conn).await
-    }
-}
-
-/// One page of `spec` for `tenant`, restricted further by `scope` (fixed conditions
-/// such as `customer_id = ?` for a relationship list).
-pub async fn fetch_page<R: Row>(
+/// One keyset page of `base` (which holds the tenant and `scope` conditions)
+/// for the validated `list`.
+pub async fn load_page<QS: 'static, R: Send + 'static>(
     conn: &mut AsyncPgConnection,
-    spec: &'static ListSpec,
-    tenant: Uuid,
-    scope: &[(&'static str, String)],
-    query: &ListQuery,
     codec: &CursorCodec,
+    list: &CursorQuery<'static, QS, R>,
+    base: impl PageSource<QS, R>,
+    scope: &str,
 ) -> Result<CursorPage<R>, ApiError> {
-    let shape = query.shape(spec, scope);
-    let keys: Vec<String> = match &query.cursor {
-        None => Vec::new(),
-        Some(c) => {
-            let v = codec.decode(&shape, c)?;
-            let arr = v.as_array().ok_or_else(ApiError::invalid_cursor)?;
-            let keys: Option<Vec<String>> =
-                arr.iter().map(|x| x.as_str().map(str::to_owned)).collect();
-            match keys {
-                Some(k) if k.len() == query.sort.len() + 1 => k,
-                _ => return Err(ApiError::invalid_cursor()),
-            }
+    let (q, pager) = list.apply(base, codec, scope)?;
+    let rows: Vec<R> = q.load(conn).await.map_err(query::list_error)?;
+    Ok(pager.page(rows))
+}
+
+/// The one row of `q` (already narrowed to an id), or 404 `not_found` naming `resource`.
+pub async fn find<R, Q>(conn: &mut AsyncPgConnection, resource: &str, q: Q) -> Result<R, ApiError>
+where
+    R: Send + 'static,
+    Q: LoadQuery<'static, AsyncPgConnection, R> + Send + 'static,
+{
+    let mut rows: Vec<R> = q.load(conn).await.map_err(query::list_error)?;
+    if rows.is_empty() {
+        return Err(ApiError::not_found(resource));
+    }
+    Ok(rows.swap_remove(0))
+}
+
+/// `finder!("customer", CustomerRow)` in a model: `pub async fn find(conn, tenant, id)`, one
+/// row of the model's `by_id(tenant, id)` or 404 naming the resource. A concrete function per
+/// model (write effects call it inside their boxed futures, where a generic one does not infer).
+macro_rules! finder {
+    ($resource:literal, $row:ty) => {
+        /// One row of the shop by id, or 404.
+        pub async fn find(
+            conn: &mut diesel_async::AsyncPgConnection,
+            tenant: uuid::Uuid,
+            id: &str,
+        ) -> Result<$row, error_envelope::ApiError> {
+            use diesel::OptionalExtension;
+            use diesel_async::RunQueryDsl;
+            by_id(tenant, id)
+                .first(conn)
+                .await
+                .optional()
+                .map_err(query::list_error)?
+                .ok_or_else(|| error_envelope::ApiError::not_found($resource))
         }
     };
-
-    let key_exprs: Vec<String> = query
-        .sort
-        .iter()
-        .map(|(s, _)| format!("({})::text", s.expr))
-        .collect();
-    let mut sql = Sql::new(format!(
-        "SELECT {}, ARRAY[{}, id::text] AS cursor_key FROM {} WHERE tenant_id = $1",
-        spec.columns,
-        key_exprs.join(", "),
-        spec.table
-    ));
-    for (template, value) in scope {
-        sql.push(&format!(" AND {template}"), &[value]);
-    }
-    for (f, value) in &query.filters {
-        // Enum filters are written `col = ?`: one value stays an equality (index
-        // friendly: the planner can use `(tenant_id, col, sort…)`); several become `= ANY`.
-        let template = match f.kind {
-            Kind::Enum(_) if value.contains(',') => {
-                f.sql.replacen("= ?", "= ANY(string_to_array(?, ','))", 1)
-            }
-            _ => f.sql.to_owned(),
-        };
-        sql.push(&format!(" AND ({template})"), &[value]);
-    }
-    let id_desc = query.sort.last().map(|(_, d)| *d).unwrap_or(false);
-    if !keys.is_empty() {
-        keyset_condition(&mut sql, &query.sort, id_desc, &keys);
-    }
-    let mut order: Vec<String> = query
-        .sort
-        .iter()
-        .map(|(s, desc)| format!("{} {}", s.expr, if *desc { "DESC" } else { "ASC" }))
-        .collect();
-    order.push(format!("id {}", if id_desc { "DESC" } else { "ASC" }));
-    sql.text.push_str(&format!(
-        " ORDER BY {} LIMIT {}",
-        order.join(", "),
-        query.limit + 1
-    ));
-
-    let rows: Vec<R> = sql.load(conn, tenant).await?;
-    Ok(CursorPage::from_rows(
-        rows,
-        query.limit,
-        codec,
-        &shape,
-        |r: &R| {
-            Value::Array(
-                r.cursor_key()
-                    .iter()
-                    .map(|k| k.clone().map(Value::String).unwrap_or(Value::Null))
-                    .collect(),
-            )
-        },
-    ))
 }
+pub(crate) use finder;
 
-/// Rows strictly after the cursor position. One direction: a row comparison
-/// (index friendly); mixed directions: the expanded OR form.
-fn keyset_condition(
-    sql: &mut Sql,
-    sort: &[(&'static SortSpec, bool)],
-    id_desc: bool,
-    keys: &[String],
-) {
-    let mut cols: Vec<(String, String, bool)> = sort
-        .iter()
-        .map(|(s, d)| (s.expr.to_owned(), s.cast.to_owned(), *d))
-        .collect();
-    cols.push(("id".into(), "text".into(), id_desc));
-    let uniform = cols.iter().all(|c| c.2 == cols[0].2);
-    if uniform {
-        let lhs: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
-        let rhs: Vec<String> = cols.iter().map(|c| format!("?::{}", c.1)).collect();
-        let op = if cols[0].2 { "<" } else { ">" };
-        let values: Vec<&str> = keys.iter().map(String::as_str).collect();
-        sql.push(
-            &format!(" AND ({}) {op} ({})", lhs.join(", "), rhs.join(", ")),
-            &values,
-        );
-        return;
-    }
-    sql.text.push_str(" AND (");
-    for i in 0..cols.len() {
-        if i > 0 {
-            sql.text.push_str(" OR ");
+/// `exists_fn!(customers)` in a model: `pub async fn exists(conn, tenant, id)` on that table
+/// (the parent check of a relationship list).
+macro_rules! exists_fn {
+    ($table:ident) => {
+        /// Whether the shop has this row (the parent of a relationship list).
+        pub async fn exists(
+            conn: &mut diesel_async::AsyncPgConnection,
+            tenant: uuid::Uuid,
+            id: &str,
+        ) -> diesel::QueryResult<bool> {
+            use diesel_async::RunQueryDsl;
+            diesel::select(diesel::dsl::exists(
+                $table::table
+                    .filter($table::tenant_id.eq(tenant))
+                    .filter($table::id.eq(id)),
+            ))
+            .get_result(conn)
+            .await
         }
-        sql.text.push('(');
-        for (j, col) in cols.iter().enumerate().take(i) {
-            sql.push(&format!("{} = ?::{} AND ", col.0, col.1), &[&keys[j]]);
+    };
+}
+pub(crate) use exists_fn;
+
+/// `tenant_query!(base, by_id, customers, CustomerRow)` in a model: `base(tenant)`, the
+/// shop's rows of that table selected into the row type (boxed), and `by_id(tenant, id)`.
+macro_rules! tenant_query {
+    ($base:ident, $by_id:ident, $table:ident, $row:ty) => {
+        /// The shop's rows.
+        pub fn $base(tenant: uuid::Uuid) -> $crate::listing::Boxed<$table::table, $row> {
+            $table::table
+                .select(<$row>::as_select())
+                .into_boxed()
+                .filter($table::tenant_id.eq(tenant))
         }
-        let (expr, cast, desc) = &cols[i];
-        let op = if *desc { "<" } else { ">" };
-        sql.push(&format!("{expr} {op} ?::{cast})"), &[&keys[i]]);
-    }
-    sql.text.push(')');
-}
 
-/// One row of `spec` by public id; 404 `not_found` naming the resource otherwise.
-/// The statement text is fixed per resource, so it is a cached prepared statement.
-pub async fn fetch_one<R: Row>(
-    conn: &mut AsyncPgConnection,
-    spec: &'static ListSpec,
-    tenant: Uuid,
-    id: &str,
-) -> Result<R, ApiError> {
-    let sql = format!(
-        "SELECT {}, ARRAY[id::text] AS cursor_key FROM {} WHERE tenant_id = $1 AND id = $2",
-        spec.columns, spec.table
-    );
-    diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(tenant)
-        .bind::<Text, _>(id)
-        .load::<R>(conn)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::not_found(spec.resource))
+        /// One row of the shop.
+        pub fn $by_id(tenant: uuid::Uuid, id: &str) -> $crate::listing::Boxed<$table::table, $row> {
+            $base(tenant).filter($table::id.eq(id.to_owned()))
+        }
+    };
 }
-
-#[derive(QueryableByName)]
-struct Exists {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    found: bool,
-}
-
-/// Whether `spec`'s table holds `id` for `tenant` (parents of relationship lists).
-pub async fn exists(
-    conn: &mut AsyncPgConnection,
-    spec: &'static ListSpec,
-    tenant: Uuid,
-    id: &str,
-) -> Result<bool, ApiError> {
-    let mut sql = Sql::new(format!(
-        "SELECT EXISTS (SELECT 1 FROM {} WHERE tenant_id = $1",
-        spec.table
-    ));
-    sql.push(" AND id = ?) AS found", &[id]);
-    let mut q = diesel::sql_query(sql.text)
-        .into_boxed::<Pg>()
-        .bind::<SqlUuid, _>(tenant);
-    for b in sql.binds {
-        q = q.bind::<Text, _>(b);
-    }
-    let rows: Vec<Exists> = q.load(conn).await?;
-    Ok(rows.into_iter().any(|r| r.found))
-}
-
-/// The cursor that [`fetch_page`] would return after a row with sort values
-/// `keys` (sort values then id), for the list `query` of `spec` — used by the
-/// benchmark to jump to a deep page without walking to it.
-pub fn encode_cursor(
-    spec: &'static ListSpec,
-    query: &str,
-    scope: &[(&'static str, String)],
-    keys: &[String],
-    codec: &CursorCodec,
-) -> Result<String, ApiError> {
-    let q = ListQuery::parse(spec, query)?;
-    Ok(codec.encode(
-        &q.shape(spec, scope),
-        &Value::Array(keys.iter().cloned().map(Value::String).collect()),
-    ))
-}
+pub(crate) use tenant_query;

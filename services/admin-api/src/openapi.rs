@@ -6,12 +6,13 @@
 //! copy a test keeps equal (`UPDATE_OPENAPI=1 cargo nextest run -p admin-api openapi` rewrites it).
 
 use crate::{
-    listing::{Kind, ListSpec},
+    listing::{DAY, MONEY},
     models,
     stability::{ENDPOINTS, Endpoint},
     views,
 };
 use actix_web::HttpResponse;
+use query::{Kind, ListDoc};
 use serde_json::{Map, Value, json};
 use utoipa::{ToSchema, openapi::RefOr, openapi::schema::Schema};
 
@@ -127,7 +128,7 @@ struct Doc {
     summary: &'static str,
     /// Resource type (`customer`) and its attributes schema.
     resource: (&'static str, &'static str),
-    list: Option<&'static ListSpec>,
+    list: Option<fn() -> ListDoc>,
     request: Option<&'static str>,
     status: u16,
 }
@@ -150,28 +151,30 @@ macro_rules! doc {
 fn docs() -> Vec<Doc> {
     use models::*;
     vec![
-        doc!("GET" "/api/v1/decision-intelligence/runs", "listRuns", "List decision-intelligence runs", "decision_run" => "RunAttributes", list: Some(&analytics::RUNS), request: None, 200),
+        doc!("GET" "/api/v1/decision-intelligence/runs", "listRuns", "List decision-intelligence runs", "decision_run" => "RunAttributes", list: Some(|| analytics::RUNS.describe()), request: None, 200),
         doc!("GET" "/api/v1/decision-intelligence/runs/{run_id}", "getRun", "Get a decision-intelligence run", "decision_run" => "RunAttributes", list: None, request: None, 200),
-        doc!("GET" "/api/v1/seo-intelligence/keywords", "listKeywords", "List tracked SEO keywords", "seo_keyword" => "KeywordAttributes", list: Some(&analytics::KEYWORDS), request: None, 200),
+        doc!("GET" "/api/v1/seo-intelligence/keywords", "listKeywords", "List tracked SEO keywords", "seo_keyword" => "KeywordAttributes", list: Some(|| analytics::KEYWORDS.describe()), request: None, 200),
         doc!("GET" "/api/v1/seo-intelligence/keywords/{kw_id}", "getKeyword", "Get a tracked SEO keyword", "seo_keyword" => "KeywordAttributes", list: None, request: None, 200),
-        doc!("GET" "/api/v1/customers", "listCustomers", "List customers", "customer" => "CustomerAttributes", list: Some(&customers::SPEC), request: None, 200),
+        doc!("GET" "/api/v1/customers", "listCustomers", "List customers", "customer" => "CustomerAttributes", list: Some(|| customers::SPEC.describe()), request: None, 200),
         doc!("GET" "/api/v1/customers/{customer_id}", "getCustomer", "Get a customer", "customer" => "CustomerAttributes", list: None, request: None, 200),
         doc!("PATCH" "/api/v1/customers/{customer_id}", "updateCustomer", "Update a customer (tags, lifecycle stage, contact details)", "customer" => "CustomerAttributes", list: None, request: Some("CustomerUpdate"), 200),
-        doc!("GET" "/api/v1/customers/{customer_id}/orders", "listCustomerOrders", "List a customer's orders", "order" => "OrderAttributes", list: Some(&orders::SPEC), request: None, 200),
-        doc!("GET" "/api/v1/orders", "listOrders", "List orders", "order" => "OrderAttributes", list: Some(&orders::SPEC), request: None, 200),
+        doc!("GET" "/api/v1/customers/{customer_id}/orders", "listCustomerOrders", "List a customer's orders", "order" => "OrderAttributes", list: Some(|| orders::SPEC.describe()), request: None, 200),
+        doc!("GET" "/api/v1/orders", "listOrders", "List orders", "order" => "OrderAttributes", list: Some(|| orders::SPEC.describe()), request: None, 200),
         doc!("GET" "/api/v1/orders/{order_id}", "getOrder", "Get an order", "order" => "OrderAttributes", list: None, request: None, 200),
-        doc!("GET" "/api/v1/attribution", "listAttribution", "Attributed conversions (include=touchpoints)", "attribution" => "AttributionAttributes", list: Some(&attribution::SPEC), request: None, 200),
-        doc!("GET" "/api/v1/campaigns", "listCampaigns", "List campaigns", "campaign" => "CampaignAttributes", list: Some(&campaigns::SPEC), request: None, 200),
+        doc!("GET" "/api/v1/attribution", "listAttribution", "Attributed conversions (include=touchpoints)", "attribution" => "AttributionAttributes", list: Some(|| attribution::SPEC.describe()), request: None, 200),
+        doc!("GET" "/api/v1/campaigns", "listCampaigns", "List campaigns", "campaign" => "CampaignAttributes", list: Some(|| campaigns::SPEC.describe()), request: None, 200),
         doc!("POST" "/api/v1/campaigns", "createCampaign", "Create a campaign (draft, or scheduled with scheduled_at)", "campaign" => "CampaignAttributes", list: None, request: Some("CampaignCreate"), 201),
+        doc!("GET" "/api/v1/campaigns/{id}", "getCampaign", "Get a campaign", "campaign" => "CampaignAttributes", list: None, request: None, 200),
         doc!("POST" "/api/v1/campaigns/{id}/launch", "launchCampaign", "Launch a draft or scheduled campaign", "campaign" => "CampaignAttributes", list: None, request: None, 200),
-        doc!("GET" "/api/v1/journeys", "listJourneys", "List journeys", "journey" => "JourneyAttributes", list: Some(&journeys::SPEC), request: None, 200),
+        doc!("GET" "/api/v1/journeys", "listJourneys", "List journeys", "journey" => "JourneyAttributes", list: Some(|| journeys::SPEC.describe()), request: None, 200),
         doc!("POST" "/api/v1/journeys", "createJourney", "Create a journey", "journey" => "JourneyAttributes", list: None, request: Some("JourneyCreate"), 201),
-        doc!("GET" "/api/v1/journeys/{id}/enrollments", "listEnrollments", "List a journey's enrollments", "enrollment" => "EnrollmentAttributes", list: Some(&journeys::ENROLLMENTS), request: None, 200),
-        doc!("GET" "/api/v1/products", "listProducts", "List products", "product" => "ProductAttributes", list: Some(&products::SPEC), request: None, 200),
+        doc!("GET" "/api/v1/journeys/{id}", "getJourney", "Get a journey", "journey" => "JourneyAttributes", list: None, request: None, 200),
+        doc!("GET" "/api/v1/journeys/{id}/enrollments", "listEnrollments", "List a journey's enrollments", "enrollment" => "EnrollmentAttributes", list: Some(|| journeys::ENROLLMENTS.describe()), request: None, 200),
+        doc!("GET" "/api/v1/products", "listProducts", "List products", "product" => "ProductAttributes", list: Some(|| products::SPEC.describe()), request: None, 200),
         doc!("POST" "/api/v1/products", "createProduct", "Create a product (with a `main` inventory level)", "product" => "ProductAttributes", list: None, request: Some("ProductWrite"), 201),
         doc!("GET" "/api/v1/products/{id}", "getProduct", "Get a product", "product" => "ProductAttributes", list: None, request: None, 200),
         doc!("PATCH" "/api/v1/products/{id}", "updateProduct", "Update a product", "product" => "ProductAttributes", list: None, request: Some("ProductWrite"), 200),
-        doc!("GET" "/api/v1/inventory", "listInventory", "List inventory levels", "inventory_level" => "InventoryAttributes", list: Some(&products::INVENTORY), request: None, 200),
+        doc!("GET" "/api/v1/inventory", "listInventory", "List inventory levels", "inventory_level" => "InventoryAttributes", list: Some(|| products::INVENTORY.describe()), request: None, 200),
         doc!("PATCH" "/api/v1/inventory", "bulkUpdateInventory", "Set or adjust inventory levels: all rows apply or none", "inventory_level" => "InventoryAttributes", list: None, request: Some("InventoryChange"), 200),
         doc!("GET" "/api/v1/usage", "getUsage", "This key's usage and rate-limit state", "usage" => "UsageAttributes", list: None, request: None, 200),
     ]
@@ -257,21 +260,32 @@ fn filter_schema(kind: &Kind) -> Value {
     match kind {
         Kind::Int => json!({ "type": "integer" }),
         Kind::Bool => json!({ "type": "boolean" }),
-        Kind::Money => json!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$" }),
+        Kind::Custom(_, d) if *d == kind_description(&MONEY) => {
+            json!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$" })
+        }
+        Kind::Custom(_, d) if *d == kind_description(&DAY) => {
+            json!({ "type": "string", "format": "date" })
+        }
         Kind::Timestamp => json!({ "type": "string", "description": "RFC 3339 or YYYY-MM-DD" }),
-        Kind::Date => json!({ "type": "string", "format": "date" }),
         Kind::Enum(values) => {
             json!({ "type": "string", "description": format!("comma-separated subset of: {}", values.join(", ")) })
         }
-        Kind::Id(prefix) => {
+        Kind::PrefixedText(prefix) => {
             json!({ "type": "string", "pattern": format!("^{prefix}[A-Za-z0-9_]+$") })
         }
-        Kind::Text => json!({ "type": "string", "maxLength": 200 }),
+        _ => json!({ "type": "string", "maxLength": query::value::MAX_TEXT }),
     }
 }
 
-fn list_parameters(spec: &ListSpec) -> Vec<Value> {
-    let sorts: Vec<&str> = spec.sorts.iter().map(|s| s.name).collect();
+fn kind_description(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Custom(_, d) => d,
+        _ => "",
+    }
+}
+
+fn list_parameters(spec: &ListDoc) -> Vec<Value> {
+    let sorts = &spec.sorts;
     let mut params = vec![
         json!({ "name": "limit", "in": "query", "description": "Page size, 1–100 (default 25)", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 25 } }),
         json!({ "name": "cursor", "in": "query", "description": "`pagination.next_cursor` of the previous page; refused (400 invalid_cursor) if tampered with or reused with other filters or sort", "schema": { "type": "string" } }),
@@ -280,8 +294,8 @@ fn list_parameters(spec: &ListSpec) -> Vec<Value> {
     if !spec.includes.is_empty() {
         params.push(json!({ "name": "include", "in": "query", "description": "Related resources to add to `included`", "schema": { "type": "string", "enum": spec.includes } }));
     }
-    for f in spec.filters {
-        params.push(json!({ "name": format!("filter[{}]", f.name), "in": "query", "description": f.doc, "schema": filter_schema(&f.kind) }));
+    for (name, doc, kind, _) in &spec.filters {
+        params.push(json!({ "name": format!("filter[{name}]"), "in": "query", "description": doc, "schema": filter_schema(kind) }));
     }
     params
 }
@@ -302,8 +316,8 @@ fn operation(ep: &Endpoint, doc: &Doc) -> Value {
             params.push(json!({ "name": name, "in": "path", "required": true, "description": "Public id of the resource", "schema": { "type": "string" } }));
         }
     }
-    let body = if let Some(spec) = doc.list {
-        params.extend(list_parameters(spec));
+    let body = if let Some(spec) = doc.list.map(|describe| describe()) {
+        params.extend(list_parameters(&spec));
         let mut body = json!({
             "type": "object",
             "required": ["data", "pagination"],

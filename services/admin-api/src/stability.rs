@@ -82,6 +82,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!("GET", "/api/v1/attribution", Some(s::ATTRIBUTION_READ)),
     ep!("GET", "/api/v1/campaigns", Some(s::CAMPAIGNS_READ)),
     ep!("POST", "/api/v1/campaigns", Some(s::CAMPAIGNS_WRITE)),
+    ep!("GET", "/api/v1/campaigns/{id}", Some(s::CAMPAIGNS_READ)),
     ep!(
         "POST",
         "/api/v1/campaigns/{id}/launch",
@@ -89,6 +90,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!("GET", "/api/v1/journeys", Some(s::JOURNEYS_READ)),
     ep!("POST", "/api/v1/journeys", Some(s::JOURNEYS_WRITE)),
+    ep!("GET", "/api/v1/journeys/{id}", Some(s::JOURNEYS_READ)),
     ep!(
         "GET",
         "/api/v1/journeys/{id}/enrollments",

@@ -1,6 +1,10 @@
 //! Bound INSERT/UPDATE statements built from whitelisted column names (all
 //! `&'static str` from the code) and typed values. Reads after a write go
-//! through [`crate::listing::fetch_one`].
+//! through each model's `find`.
+//!
+//! Still SQL text (not yet moved to diesel changesets): the write bodies are
+//! parsed into `(column, Val)` lists; the next step is one `Insertable` /
+//! `AsChangeset` struct per resource parsed straight from the body.
 
 use diesel::{
     pg::Pg,

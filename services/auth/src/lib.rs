@@ -39,7 +39,7 @@ pub struct AppState {
     pub cache: Arc<cache::KeyCache>,
     pub last_used: last_used::LastUsed,
     pub publisher: events::Publisher,
-    pub cursor: pagination::CursorCodec,
+    pub cursor: query::CursorCodec,
     pub stats: authn::Stats,
 }
 
@@ -73,7 +73,7 @@ impl Application {
                 Duration::from_millis(config.key_cache_ttl_ms),
                 config.key_cache_capacity,
             )),
-            cursor: pagination::CursorCodec::new(config.cursor_secret.expose()),
+            cursor: query::CursorCodec::new(config.cursor_secret.expose()),
             last_used: last_used::LastUsed::default(),
             stats: authn::Stats::default(),
             pool,

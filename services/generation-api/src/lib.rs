@@ -20,7 +20,7 @@ pub mod webhooks;
 use actix_web::{App, HttpServer, dev::Server, web};
 use auth_core::jwt::JwtVerifier;
 use error_envelope::{Dialect, RequestContext, extractor_configs, not_found_handler};
-use pagination::CursorCodec;
+use query::CursorCodec;
 use service_kit::{database, health::Readiness, metrics::Metrics};
 use std::{collections::BTreeMap, net::TcpListener, sync::Arc, time::Duration};
 

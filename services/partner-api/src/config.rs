@@ -55,6 +55,18 @@ pub struct QueryLimits {
     pub max_in_values: usize,
 }
 
+impl QueryLimits {
+    /// The `q[…]` dialect's limits.
+    pub fn page_limits(&self) -> query::PageLimits {
+        query::PageLimits {
+            default_per_page: self.default_per_page,
+            max_per_page: self.max_per_page,
+            max_result_window: self.max_result_window,
+            max_in_values: self.max_in_values,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PartitionConfig {

@@ -9,7 +9,6 @@
 
 use crate::{
     config::IngestLimits,
-    dsl::parse_timestamp,
     models::{
         SOURCES, dedup,
         dictionary::{self, Meta},
@@ -22,6 +21,7 @@ use crate::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use error_envelope::ApiError;
+use query::value::parse_timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -296,12 +296,36 @@ pub fn strip_meta(payload: &mut Map<String, Value>) -> Meta {
     }
 }
 
+/// PostgreSQL cannot store NUL in text or jsonb: an item holding one anywhere
+/// (a value or a key, however deep) is rejected, never a 500.
+fn no_nul(v: &Value) -> Result<(), Reject> {
+    let bad = || {
+        reject(
+            "item",
+            "strings may not contain the NUL character (\\u0000)",
+        )
+    };
+    match v {
+        Value::String(s) if s.contains('\0') => Err(bad()),
+        Value::Array(a) => a.iter().try_for_each(no_nul),
+        Value::Object(m) => m.iter().try_for_each(|(k, v)| {
+            if k.contains('\0') {
+                Err(bad())
+            } else {
+                no_nul(v)
+            }
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn validate_event(
     v: Value,
     batch_source: &str,
     clock: &Clock,
     limits: &IngestLimits,
 ) -> Result<(NewEvent, Meta), Reject> {
+    no_nul(&v)?;
     let e: EventIn =
         serde_json::from_value(v).map_err(|e| reject("event", format!("invalid event: {e}")))?;
     let name = opt_text("name", e.name, 200)?.ok_or_else(|| reject("name", "name is required"))?;
@@ -346,6 +370,7 @@ fn validate_event(
 }
 
 fn validate_log(v: Value, batch_source: &str, clock: &Clock) -> Result<NewLog, Reject> {
+    no_nul(&v)?;
     let l: LogIn =
         serde_json::from_value(v).map_err(|e| reject("log", format!("invalid log: {e}")))?;
     let level = match l.level.as_deref() {
@@ -374,6 +399,7 @@ fn validate_log(v: Value, batch_source: &str, clock: &Clock) -> Result<NewLog, R
 }
 
 fn validate_session(v: Value, batch_source: &str, clock: &Clock) -> Result<SessionRow, Reject> {
+    no_nul(&v)?;
     let s: SessionIn = serde_json::from_value(v)
         .map_err(|e| reject("session", format!("invalid session: {e}")))?;
     let id =

@@ -7,7 +7,6 @@
 //! and the integration tests both use it.
 
 pub mod config;
-pub mod dsl;
 pub mod ingest;
 pub mod models;
 pub mod openapi;

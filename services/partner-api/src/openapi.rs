@@ -1,40 +1,43 @@
-//! The OpenAPI 3.1 document, generated from the DSL whitelists so that every
+//! The OpenAPI 3.1 document, generated from the list specs (`crates/query` whitelists) so that every
 //! filterable column is documented. Committed as `openapi.json` and kept in
 //! sync by the `openapi_file_is_current` test (`UPDATE_OPENAPI=1` rewrites it).
 
-use crate::{
-    dsl::{Action, ColumnType, Resource},
-    models::{events::EVENTS, logs::LOGS, sessions::SESSIONS},
-};
+use crate::models::{events::EVENTS, logs::LOGS, sessions::SESSIONS};
+use query::{Kind, ListSpec, q_dialect::ACTIONS};
 use serde_json::{Value, json};
 
-fn filter_parameters(r: &Resource) -> Vec<Value> {
+fn filter_parameters<QS, R>(spec: &ListSpec<QS, R>) -> Vec<Value> {
     let mut params = Vec::new();
-    for c in r.columns {
-        for a in Action::ALL {
-            if !c.ty.allows(a) {
+    for f in &spec.fields {
+        for (action, op) in ACTIONS {
+            let applies = match op {
+                Some(op) => f.allows(*op),
+                None => spec.sort(f.name).is_some(),
+            };
+            if !applies {
                 continue;
             }
-            let schema = match (a, c.ty) {
-                (Action::Order, _) => json!({"type": "string", "enum": ["asc", "desc"]}),
-                (Action::Is, _) => json!({"type": "string", "enum": ["null", "notnull"]}),
-                (Action::In, _) => {
+            let schema = match (*action, f.kind) {
+                ("order", _) => json!({"type": "string", "enum": ["asc", "desc"]}),
+                ("is", _) => json!({"type": "string", "enum": ["null", "notnull"]}),
+                ("in", _) => {
                     json!({"type": "string", "description": "comma-separated values"})
                 }
-                (_, ColumnType::Timestamp) => json!({"type": "string", "format": "date-time"}),
-                (_, ColumnType::Uuid) => json!({"type": "string", "format": "uuid"}),
-                (_, ColumnType::Number) => json!({"type": "number"}),
-                (_, ColumnType::Enum(values)) => json!({"type": "string", "enum": values}),
-                (_, ColumnType::Id(prefix)) => {
-                    json!({"type": "string", "pattern": format!("^{prefix}_[0-9a-f]{{32}}$")})
-                }
-                _ => json!({"type": "string"}),
+                (_, Kind::Timestamp) => json!({"type": "string", "format": "date-time"}),
+                (_, Kind::Uuid) => json!({"type": "string", "format": "uuid"}),
+                (_, Kind::Decimal) => json!({"type": "number"}),
+                (_, Kind::Enum(values)) => json!({"type": "string", "enum": values}),
+                (_, Kind::PrefixedUuid(prefix)) => json!({
+                    "type": "string",
+                    "description": format!("{prefix}_<32 hex> or a UUID"),
+                }),
+                _ => json!({"type": "string", "minLength": 1, "maxLength": query::value::MAX_TEXT}),
             };
             params.push(json!({
-                "name": format!("q[{}__{}]", c.name, a.as_str()),
+                "name": format!("q[{}__{action}]", f.name),
                 "in": "query",
                 "required": false,
-                "description": format!("{} {} ({})", a.as_str(), c.name, c.ty.describe()),
+                "description": format!("{action} {} ({})", f.name, f.kind.describe()),
                 "schema": schema,
             }));
         }
@@ -44,11 +47,11 @@ fn filter_parameters(r: &Resource) -> Vec<Value> {
     params
 }
 
-fn list_path(r: &Resource, item: &str, summary: &str) -> Value {
+fn list_path<QS, R>(r: &ListSpec<QS, R>, item: &str, summary: &str) -> Value {
     json!({
         "get": {
             "summary": summary,
-            "operationId": format!("list_{}", r.name),
+            "operationId": format!("list_{}", r.resource),
             "security": [{"bearer": []}],
             "parameters": filter_parameters(r),
             "responses": {
@@ -57,9 +60,9 @@ fn list_path(r: &Resource, item: &str, summary: &str) -> Value {
                     "headers": {"X-Total-Count-Estimated": {"description": "true when totalCount is the planner's estimate (the exact count exceeded its time budget)", "schema": {"type": "string"}}},
                     "content": {"application/json": {"schema": {
                         "type": "object",
-                        "required": [r.name, "totalCount", "page", "perPage"],
+                        "required": [r.resource, "totalCount", "page", "perPage"],
                         "properties": {
-                            r.name: {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
+                            r.resource: {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
                             "totalCount": {"type": "integer"},
                             "page": {"type": "integer"},
                             "perPage": {"type": "integer"}

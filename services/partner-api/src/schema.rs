@@ -1,7 +1,6 @@
-//! Diesel schema of the tables this service owns (kept in sync with
-//! `migrations/` by the `schema_matches_migrations` test). The partitioned
-//! tables are queried through the DSL builder with raw, parameterised SQL;
-//! these definitions document them and serve the simple tables.
+//! Diesel schema of the tables this service owns (checked against the
+//! migrated database by the `schema_matches_migrations` test, through
+//! `testkit::schema_drift`). Lists render through `crates/query` over these.
 
 diesel::table! {
     projects (public_id) {
@@ -93,92 +92,3 @@ diesel::table! {
         last_seen_at -> Timestamptz,
     }
 }
-
-/// Every table with its columns in declaration order, for the drift test.
-pub const TABLES: &[(&str, &[&str])] = &[
-    (
-        "projects",
-        &[
-            "public_id",
-            "tenant_id",
-            "origin",
-            "created_at",
-            "updated_at",
-        ],
-    ),
-    (
-        "events",
-        &[
-            "project_id",
-            "id",
-            "timestamp",
-            "received_at",
-            "name",
-            "payload",
-            "session_id",
-            "external_user_id",
-            "url",
-            "platform",
-            "browser",
-            "source",
-            "message_id",
-            "order_id",
-            "total_amount",
-            "currency",
-            "product_id",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-        ],
-    ),
-    (
-        "logs",
-        &[
-            "project_id",
-            "id",
-            "timestamp",
-            "received_at",
-            "level",
-            "message",
-            "source",
-            "session_id",
-            "url",
-            "message_id",
-        ],
-    ),
-    (
-        "sessions",
-        &[
-            "project_id",
-            "id",
-            "created_at",
-            "started_at",
-            "device_id",
-            "external_user_id",
-            "platform",
-            "browser",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "referrer",
-            "landing_page",
-            "source",
-        ],
-    ),
-    (
-        "ingest_dedup",
-        &["project_id", "kind", "message_id", "item_id", "received_at"],
-    ),
-    (
-        "event_dictionary",
-        &[
-            "project_id",
-            "event_name",
-            "category",
-            "feature",
-            "surface",
-            "first_seen_at",
-            "last_seen_at",
-        ],
-    ),
-];

@@ -1,8 +1,13 @@
 //! Read-only analytics: `decision_runs` (decision-intelligence model runs) and
 //! `seo_keywords` (tracked search rankings).
 
-use crate::listing::{FilterSpec, Kind, ListSpec, Row, SortSpec};
-use diesel::{QueryableByName, sql_types::*};
+use crate::{
+    listing::{CREATED_AFTER, CREATED_BEFORE},
+    schema::{decision_runs, seo_keywords},
+};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
+use query::{CollateC, Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 
 pub const RUN_KINDS: &[&str] = &[
@@ -14,174 +19,218 @@ pub const RUN_KINDS: &[&str] = &[
 pub const RUN_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed"];
 pub const DEVICES: &[&str] = &["desktop", "mobile"];
 
-pub static RUNS: ListSpec = ListSpec {
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = decision_runs, check_for_backend(diesel::pg::Pg))]
+pub struct RunRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub records_processed: i64,
+    pub summary: serde_json::Value,
+    pub started_at: Option<OffsetDateTime>,
+    pub completed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = seo_keywords, check_for_backend(diesel::pg::Pg))]
+pub struct KeywordRow {
+    pub id: String,
+    pub keyword: String,
+    pub url: String,
+    pub country: String,
+    pub device: String,
+    pub position: i32,
+    pub previous_position: Option<i32>,
+    pub search_volume: i32,
+    pub difficulty: i32,
+    pub clicks: i32,
+    pub impressions: i32,
+    pub tracked_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+pub static RUNS: LazyLock<ListSpec<decision_runs::table, RunRow>> = LazyLock::new(|| ListSpec {
     resource: "run",
-    table: "decision_runs",
-    columns: "id, kind, status, records_processed, summary, started_at, completed_at, created_at",
-    filters: &[
-        FilterSpec {
+    fields: vec![
+        field!(
+            "kind",
+            decision_runs::kind,
+            String,
+            Kind::Enum(RUN_KINDS),
+            [Eq, In],
+            "model kind"
+        ),
+        field!(
+            "status",
+            decision_runs::status,
+            String,
+            Kind::Enum(RUN_STATUSES),
+            [Eq, In],
+            "status"
+        ),
+        field!(
+            "created_at",
+            decision_runs::created_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Ge, Lt],
+            "creation"
+        ),
+    ],
+    filters: vec![
+        NamedFilter {
             name: "kind",
-            kind: Kind::Enum(RUN_KINDS),
-            sql: "kind = ?",
+            field: "kind",
+            op: Op::In,
             doc: "model kind(s)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "status",
-            kind: Kind::Enum(RUN_STATUSES),
-            sql: "status = ?",
+            field: "status",
+            op: Op::In,
             doc: "status(es)",
         },
-        super::CREATED_AFTER,
-        super::CREATED_BEFORE,
+        CREATED_AFTER,
+        CREATED_BEFORE,
     ],
-    sorts: &[
-        SortSpec {
-            name: "created_at",
-            expr: "created_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "records_processed",
-            expr: "records_processed",
-            cast: "bigint",
-        },
+    sorts: vec![
+        sort!(
+            "created_at",
+            decision_runs::created_at,
+            OffsetDateTime,
+            |r: &RunRow| r.created_at
+        ),
+        sort!(
+            "records_processed",
+            decision_runs::records_processed,
+            i64,
+            |r: &RunRow| r.records_processed
+        ),
     ],
-    default_sort: "-created_at",
+    tiebreak: sort!("id", decision_runs::id, String, |r: &RunRow| r.id.clone()),
+    default_sort: &[("created_at", Direction::Desc)],
     includes: &[],
-};
+});
 
-pub static KEYWORDS: ListSpec = ListSpec {
-    resource: "keyword",
-    table: "seo_keywords",
-    columns: "id, keyword, url, country, device, position, previous_position, search_volume, difficulty, clicks, \
-              impressions, tracked_at, created_at",
-    filters: &[
-        FilterSpec {
-            name: "country",
-            kind: Kind::Text,
-            sql: "country = ?",
-            doc: "ISO country",
-        },
-        FilterSpec {
-            name: "device",
-            kind: Kind::Enum(DEVICES),
-            sql: "device = ?",
-            doc: "device(s)",
-        },
-        FilterSpec {
-            name: "keyword",
-            kind: Kind::Text,
-            sql: "keyword = ?",
-            doc: "exact keyword",
-        },
-        FilterSpec {
-            name: "position_max",
-            kind: Kind::Int,
-            sql: "position <= ?::bigint",
-            doc: "ranking at or above",
-        },
-        FilterSpec {
-            name: "search_volume_min",
-            kind: Kind::Int,
-            sql: "search_volume >= ?::bigint",
-            doc: "monthly volume at least",
-        },
-        super::CREATED_AFTER,
-        super::CREATED_BEFORE,
-    ],
-    sorts: &[
-        SortSpec {
-            name: "position",
-            expr: "position",
-            cast: "integer",
-        },
-        SortSpec {
-            name: "search_volume",
-            expr: "search_volume",
-            cast: "integer",
-        },
-        SortSpec {
-            name: "clicks",
-            expr: "clicks",
-            cast: "integer",
-        },
-        SortSpec {
-            name: "keyword",
-            expr: "keyword COLLATE \"C\"",
-            cast: "text",
-        },
-        SortSpec {
-            name: "created_at",
-            expr: "created_at",
-            cast: "timestamptz",
-        },
-    ],
-    default_sort: "position",
-    includes: &[],
-};
+pub static KEYWORDS: LazyLock<ListSpec<seo_keywords::table, KeywordRow>> =
+    LazyLock::new(|| ListSpec {
+        resource: "keyword",
+        fields: vec![
+            field!(
+                "country",
+                seo_keywords::country,
+                String,
+                Kind::Text,
+                [Eq],
+                "country"
+            ),
+            field!(
+                "device",
+                seo_keywords::device,
+                String,
+                Kind::Enum(DEVICES),
+                [Eq, In],
+                "device"
+            ),
+            field!(
+                "keyword",
+                seo_keywords::keyword,
+                String,
+                Kind::Text,
+                [Eq],
+                "keyword"
+            ),
+            field!(
+                "position",
+                seo_keywords::position,
+                i32,
+                Kind::Int,
+                [Le],
+                "ranking"
+            ),
+            field!(
+                "search_volume",
+                seo_keywords::search_volume,
+                i32,
+                Kind::Int,
+                [Ge],
+                "monthly volume"
+            ),
+            field!(
+                "created_at",
+                seo_keywords::created_at,
+                OffsetDateTime,
+                Kind::Timestamp,
+                [Ge, Lt],
+                "creation"
+            ),
+        ],
+        filters: vec![
+            NamedFilter {
+                name: "country",
+                field: "country",
+                op: Op::Eq,
+                doc: "ISO country",
+            },
+            NamedFilter {
+                name: "device",
+                field: "device",
+                op: Op::In,
+                doc: "device(s)",
+            },
+            NamedFilter {
+                name: "keyword",
+                field: "keyword",
+                op: Op::Eq,
+                doc: "exact keyword",
+            },
+            NamedFilter {
+                name: "position_max",
+                field: "position",
+                op: Op::Le,
+                doc: "ranking at or above",
+            },
+            NamedFilter {
+                name: "search_volume_min",
+                field: "search_volume",
+                op: Op::Ge,
+                doc: "monthly volume at least",
+            },
+            CREATED_AFTER,
+            CREATED_BEFORE,
+        ],
+        sorts: vec![
+            sort!("position", seo_keywords::position, i32, |r: &KeywordRow| r
+                .position),
+            sort!(
+                "search_volume",
+                seo_keywords::search_volume,
+                i32,
+                |r: &KeywordRow| r.search_volume
+            ),
+            sort!("clicks", seo_keywords::clicks, i32, |r: &KeywordRow| r
+                .clicks),
+            sort!(
+                "keyword",
+                CollateC(seo_keywords::keyword),
+                String,
+                |r: &KeywordRow| r.keyword.clone()
+            ),
+            sort!(
+                "created_at",
+                seo_keywords::created_at,
+                OffsetDateTime,
+                |r: &KeywordRow| r.created_at
+            ),
+        ],
+        tiebreak: sort!("id", seo_keywords::id, String, |r: &KeywordRow| r
+            .id
+            .clone()),
+        default_sort: &[("position", Direction::Asc)],
+        includes: &[],
+    });
 
-#[derive(Debug, QueryableByName)]
-pub struct RunRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = BigInt)]
-    pub records_processed: i64,
-    #[diesel(sql_type = Jsonb)]
-    pub summary: serde_json::Value,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub started_at: Option<OffsetDateTime>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub completed_at: Option<OffsetDateTime>,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
-}
+crate::listing::tenant_query!(runs, run_by_id, decision_runs, RunRow);
 
-impl Row for RunRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
-
-#[derive(Debug, QueryableByName)]
-pub struct KeywordRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub keyword: String,
-    #[diesel(sql_type = Text)]
-    pub url: String,
-    #[diesel(sql_type = Text)]
-    pub country: String,
-    #[diesel(sql_type = Text)]
-    pub device: String,
-    #[diesel(sql_type = Integer)]
-    pub position: i32,
-    #[diesel(sql_type = Nullable<Integer>)]
-    pub previous_position: Option<i32>,
-    #[diesel(sql_type = Integer)]
-    pub search_volume: i32,
-    #[diesel(sql_type = Integer)]
-    pub difficulty: i32,
-    #[diesel(sql_type = Integer)]
-    pub clicks: i32,
-    #[diesel(sql_type = Integer)]
-    pub impressions: i32,
-    #[diesel(sql_type = Timestamptz)]
-    pub tracked_at: OffsetDateTime,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
-}
-
-impl Row for KeywordRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
+crate::listing::tenant_query!(keywords, keyword_by_id, seo_keywords, KeywordRow);

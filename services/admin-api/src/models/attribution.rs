@@ -1,10 +1,16 @@
 //! `attributions` (one per attributed order and model) and their
 //! `touchpoints` (the marketing interactions that earned credit).
 
-use crate::listing::{FilterSpec, Kind, ListSpec, Row, SortSpec};
-use diesel::{QueryableByName, sql_types::*};
+use crate::{
+    listing::{Boxed, DAY},
+    schema::{attributions, touchpoints},
+};
+use diesel::{ExpressionMethods, QueryDsl, QueryResult, Queryable, Selectable, SelectableHelper};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use query::{Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
+use std::{collections::HashMap, sync::LazyLock};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 pub const MODELS: &[&str] = &["last_click", "first_click", "linear", "time_decay"];
 pub const CHANNELS: &[&str] = &[
@@ -17,130 +23,190 @@ pub const CHANNELS: &[&str] = &[
     "referral",
 ];
 
-pub static SPEC: ListSpec = ListSpec {
-    resource: "attribution",
-    table: "attributions",
-    columns: "id, order_id, customer_id, model, channel, campaign_id, revenue_cents, converted_at, \
-              ARRAY(SELECT t.id FROM touchpoints t WHERE t.tenant_id = attributions.tenant_id \
-                    AND t.attribution_id = attributions.id ORDER BY t.position) AS touchpoint_ids",
-    filters: &[
-        FilterSpec {
-            name: "date_from",
-            kind: Kind::Date,
-            sql: "converted_at >= (?::date)::timestamp AT TIME ZONE 'UTC'",
-            doc: "converted on or after this UTC day (YYYY-MM-DD)",
-        },
-        FilterSpec {
-            name: "date_to",
-            kind: Kind::Date,
-            sql: "converted_at < ((?::date) + 1)::timestamp AT TIME ZONE 'UTC'",
-            doc: "converted on or before this UTC day (YYYY-MM-DD, inclusive)",
-        },
-        FilterSpec {
-            name: "channel",
-            kind: Kind::Enum(CHANNELS),
-            sql: "channel = ?",
-            doc: "credited channel(s)",
-        },
-        FilterSpec {
-            name: "model",
-            kind: Kind::Enum(MODELS),
-            sql: "model = ?",
-            doc: "attribution model(s)",
-        },
-        FilterSpec {
-            name: "campaign_id",
-            kind: Kind::Id("cam_"),
-            sql: "campaign_id = ?",
-            doc: "credited campaign",
-        },
-        FilterSpec {
-            name: "customer_id",
-            kind: Kind::Id("cus_"),
-            sql: "customer_id = ?",
-            doc: "converting customer",
-        },
-    ],
-    sorts: &[
-        SortSpec {
-            name: "converted_at",
-            expr: "converted_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "revenue",
-            expr: "revenue_cents",
-            cast: "bigint",
-        },
-    ],
-    default_sort: "-converted_at",
-    includes: &["touchpoints"],
-};
-
-#[derive(Debug, QueryableByName)]
-pub struct AttributionRow {
-    #[diesel(sql_type = Text)]
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = attributions, check_for_backend(diesel::pg::Pg))]
+pub struct Attribution {
     pub id: String,
-    #[diesel(sql_type = Text)]
     pub order_id: String,
-    #[diesel(sql_type = Text)]
     pub customer_id: String,
-    #[diesel(sql_type = Text)]
     pub model: String,
-    #[diesel(sql_type = Text)]
     pub channel: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub campaign_id: Option<String>,
-    #[diesel(sql_type = BigInt)]
     pub revenue_cents: i64,
-    #[diesel(sql_type = Timestamptz)]
     pub converted_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Text>)]
+}
+
+/// An attribution with the ids of its touchpoints in position order (what the API renders).
+#[derive(Debug)]
+pub struct AttributionRow {
+    pub attribution: Attribution,
     pub touchpoint_ids: Vec<String>,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
 }
 
-impl Row for AttributionRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
-
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = touchpoints, check_for_backend(diesel::pg::Pg))]
 pub struct TouchpointRow {
-    #[diesel(sql_type = Text)]
     pub id: String,
-    #[diesel(sql_type = Text)]
     pub attribution_id: String,
-    #[diesel(sql_type = Integer)]
     pub position: i32,
-    #[diesel(sql_type = Text)]
     pub channel: String,
-    #[diesel(sql_type = Text)]
     pub source: String,
-    #[diesel(sql_type = Text)]
     pub medium: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub campaign_id: Option<String>,
-    #[diesel(sql_type = Double)]
     pub credit: f64,
-    #[diesel(sql_type = Timestamptz)]
     pub occurred_at: OffsetDateTime,
 }
 
-/// The touchpoints of these attributions (for `include=touchpoints`).
+pub static SPEC: LazyLock<ListSpec<attributions::table, Attribution>> =
+    LazyLock::new(|| ListSpec {
+        resource: "attribution",
+        fields: vec![
+            field!(
+                "converted_at",
+                attributions::converted_at,
+                OffsetDateTime,
+                DAY,
+                [Ge, Le, Lt],
+                "conversion"
+            ),
+            field!(
+                "channel",
+                attributions::channel,
+                String,
+                Kind::Enum(CHANNELS),
+                [Eq, In],
+                "channel"
+            ),
+            field!(
+                "model",
+                attributions::model,
+                String,
+                Kind::Enum(MODELS),
+                [Eq, In],
+                "model"
+            ),
+            field!(
+                "campaign_id",
+                attributions::campaign_id,
+                String,
+                Kind::PrefixedText("cam_"),
+                [Eq],
+                "campaign"
+            ),
+            field!(
+                "customer_id",
+                attributions::customer_id,
+                String,
+                Kind::PrefixedText("cus_"),
+                [Eq],
+                "customer"
+            ),
+        ],
+        filters: vec![
+            NamedFilter {
+                name: "date_from",
+                field: "converted_at",
+                op: Op::Ge,
+                doc: "converted on or after this UTC day (YYYY-MM-DD)",
+            },
+            NamedFilter {
+                name: "date_to",
+                field: "converted_at",
+                op: Op::Le,
+                doc: "converted on or before this UTC day (YYYY-MM-DD, inclusive)",
+            },
+            NamedFilter {
+                name: "channel",
+                field: "channel",
+                op: Op::In,
+                doc: "credited channel(s)",
+            },
+            NamedFilter {
+                name: "model",
+                field: "model",
+                op: Op::In,
+                doc: "attribution model(s)",
+            },
+            NamedFilter {
+                name: "campaign_id",
+                field: "campaign_id",
+                op: Op::Eq,
+                doc: "credited campaign",
+            },
+            NamedFilter {
+                name: "customer_id",
+                field: "customer_id",
+                op: Op::Eq,
+                doc: "converting customer",
+            },
+        ],
+        sorts: vec![
+            sort!(
+                "converted_at",
+                attributions::converted_at,
+                OffsetDateTime,
+                |r: &Attribution| r.converted_at
+            ),
+            sort!(
+                "revenue",
+                attributions::revenue_cents,
+                i64,
+                |r: &Attribution| r.revenue_cents
+            ),
+        ],
+        tiebreak: sort!("id", attributions::id, String, |r: &Attribution| r
+            .id
+            .clone()),
+        default_sort: &[("converted_at", Direction::Desc)],
+        includes: &["touchpoints"],
+    });
+
+pub fn base(tenant: Uuid) -> Boxed<attributions::table, Attribution> {
+    attributions::table
+        .select(Attribution::as_select())
+        .into_boxed()
+        .filter(attributions::tenant_id.eq(tenant))
+}
+
+/// The touchpoints of these attributions, by attribution then position.
 pub async fn touchpoints_of(
     conn: &mut AsyncPgConnection,
-    tenant: uuid::Uuid,
+    tenant: Uuid,
     attribution_ids: Vec<String>,
-) -> diesel::QueryResult<Vec<TouchpointRow>> {
-    diesel::sql_query(
-        "SELECT id, attribution_id, position, channel, source, medium, campaign_id, credit, occurred_at \
-         FROM touchpoints WHERE tenant_id = $1 AND attribution_id = ANY($2) ORDER BY attribution_id, position",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(tenant)
-    .bind::<Array<Text>, _>(attribution_ids)
-    .load(conn)
-    .await
+) -> QueryResult<Vec<TouchpointRow>> {
+    touchpoints::table
+        .filter(touchpoints::tenant_id.eq(tenant))
+        .filter(touchpoints::attribution_id.eq_any(attribution_ids))
+        .order((touchpoints::attribution_id, touchpoints::position))
+        .select(TouchpointRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Adds each attribution's touchpoint ids (one query for the page); also
+/// returns the touchpoints themselves for `include=touchpoints`.
+pub async fn with_touchpoints(
+    conn: &mut AsyncPgConnection,
+    tenant: Uuid,
+    rows: Vec<Attribution>,
+) -> QueryResult<(Vec<AttributionRow>, Vec<TouchpointRow>)> {
+    let ids = rows.iter().map(|a| a.id.clone()).collect();
+    let points = touchpoints_of(conn, tenant, ids).await?;
+    let mut by_attribution: HashMap<&str, Vec<String>> = HashMap::new();
+    for t in &points {
+        by_attribution
+            .entry(t.attribution_id.as_str())
+            .or_default()
+            .push(t.id.clone());
+    }
+    let rows = rows
+        .into_iter()
+        .map(|attribution| AttributionRow {
+            touchpoint_ids: by_attribution
+                .remove(attribution.id.as_str())
+                .unwrap_or_default(),
+            attribution,
+        })
+        .collect();
+    Ok((rows, points))
 }

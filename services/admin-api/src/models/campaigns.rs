@@ -1,159 +1,197 @@
 //! `campaigns` (one-off sends to an audience) and `audiences` (saved segments,
 //! referenced by `audience_id`; no endpoint of their own in v1).
 
-use crate::listing::{FilterSpec, Kind, ListSpec, Row, SortSpec};
-use diesel::{QueryableByName, sql_types::*};
+use crate::{
+    listing::{CREATED_AFTER, CREATED_BEFORE},
+    schema::{audiences, campaigns},
+};
+use diesel::{
+    ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, Queryable, Selectable,
+    SelectableHelper,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use query::{CollateC, Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 pub const CHANNELS: &[&str] = &["email", "sms", "push"];
 pub const STATUSES: &[&str] = &["draft", "scheduled", "active", "completed", "cancelled"];
 /// States a campaign can be launched from.
 pub const LAUNCHABLE: &[&str] = &["draft", "scheduled"];
 
-pub static SPEC: ListSpec = ListSpec {
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = campaigns, check_for_backend(diesel::pg::Pg))]
+pub struct CampaignRow {
+    pub id: String,
+    pub name: String,
+    pub channel: String,
+    pub status: String,
+    pub audience_id: String,
+    pub subject: Option<String>,
+    pub scheduled_at: Option<OffsetDateTime>,
+    pub launched_at: Option<OffsetDateTime>,
+    pub recipients_count: i32,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+pub static SPEC: LazyLock<ListSpec<campaigns::table, CampaignRow>> = LazyLock::new(|| ListSpec {
     resource: "campaign",
-    table: "campaigns",
-    columns: "id, name, channel, status, audience_id, subject, scheduled_at, launched_at, recipients_count, \
-              created_at, updated_at",
-    filters: &[
-        FilterSpec {
+    fields: vec![
+        field!(
+            "status",
+            campaigns::status,
+            String,
+            Kind::Enum(STATUSES),
+            [Eq, In],
+            "status"
+        ),
+        field!(
+            "channel",
+            campaigns::channel,
+            String,
+            Kind::Enum(CHANNELS),
+            [Eq, In],
+            "channel"
+        ),
+        field!(
+            "audience_id",
+            campaigns::audience_id,
+            String,
+            Kind::PrefixedText("aud_"),
+            [Eq],
+            "audience"
+        ),
+        field!(
+            "created_at",
+            campaigns::created_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Ge, Lt],
+            "creation"
+        ),
+    ],
+    filters: vec![
+        NamedFilter {
             name: "status",
-            kind: Kind::Enum(STATUSES),
-            sql: "status = ?",
+            field: "status",
+            op: Op::In,
             doc: "status(es)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "channel",
-            kind: Kind::Enum(CHANNELS),
-            sql: "channel = ?",
+            field: "channel",
+            op: Op::In,
             doc: "channel(s)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "audience_id",
-            kind: Kind::Id("aud_"),
-            sql: "audience_id = ?",
+            field: "audience_id",
+            op: Op::Eq,
             doc: "target audience",
         },
-        super::CREATED_AFTER,
-        super::CREATED_BEFORE,
+        CREATED_AFTER,
+        CREATED_BEFORE,
     ],
-    sorts: &[
-        SortSpec {
-            name: "created_at",
-            expr: "created_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "updated_at",
-            expr: "updated_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "name",
-            expr: "name COLLATE \"C\"",
-            cast: "text",
-        },
-        SortSpec {
-            name: "recipients_count",
-            expr: "recipients_count",
-            cast: "integer",
-        },
+    sorts: vec![
+        sort!(
+            "created_at",
+            campaigns::created_at,
+            OffsetDateTime,
+            |r: &CampaignRow| r.created_at
+        ),
+        sort!(
+            "updated_at",
+            campaigns::updated_at,
+            OffsetDateTime,
+            |r: &CampaignRow| r.updated_at
+        ),
+        sort!(
+            "name",
+            CollateC(campaigns::name),
+            String,
+            |r: &CampaignRow| r.name.clone()
+        ),
+        sort!(
+            "recipients_count",
+            campaigns::recipients_count,
+            i32,
+            |r: &CampaignRow| r.recipients_count
+        ),
     ],
-    default_sort: "-created_at",
+    tiebreak: sort!("id", campaigns::id, String, |r: &CampaignRow| r.id.clone()),
+    default_sort: &[("created_at", Direction::Desc)],
     includes: &[],
-};
+});
 
-#[derive(Debug, QueryableByName)]
-pub struct CampaignRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Text)]
-    pub channel: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Text)]
-    pub audience_id: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub subject: Option<String>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub scheduled_at: Option<OffsetDateTime>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub launched_at: Option<OffsetDateTime>,
-    #[diesel(sql_type = Integer)]
-    pub recipients_count: i32,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: OffsetDateTime,
-    #[diesel(sql_type = Timestamptz)]
-    pub updated_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
-}
-
-impl Row for CampaignRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
-
-#[derive(QueryableByName)]
-struct Size {
-    #[diesel(sql_type = Integer)]
-    size: i32,
-}
+crate::listing::tenant_query!(base, by_id, campaigns, CampaignRow);
 
 /// The size of an audience of this tenant, if it exists.
 pub async fn audience_size(
     conn: &mut AsyncPgConnection,
-    tenant: uuid::Uuid,
+    tenant: Uuid,
     id: &str,
-) -> diesel::QueryResult<Option<i32>> {
-    let rows: Vec<Size> =
-        diesel::sql_query("SELECT size FROM audiences WHERE tenant_id = $1 AND id = $2")
-            .bind::<diesel::sql_types::Uuid, _>(tenant)
-            .bind::<Text, _>(id)
-            .load(conn)
-            .await?;
-    Ok(rows.into_iter().next().map(|r| r.size))
+) -> QueryResult<Option<i32>> {
+    audiences::table
+        .filter(audiences::tenant_id.eq(tenant))
+        .filter(audiences::id.eq(id))
+        .select(audiences::size)
+        .first(conn)
+        .await
+        .optional()
 }
 
-#[derive(QueryableByName)]
-struct Status {
-    #[diesel(sql_type = Text)]
-    status: String,
-}
-
-/// The current status of a campaign, locked for update.
+/// The current status and audience of a campaign, locked for update.
 pub async fn lock_status(
     conn: &mut AsyncPgConnection,
-    tenant: uuid::Uuid,
+    tenant: Uuid,
     id: &str,
-) -> diesel::QueryResult<Option<String>> {
-    let rows: Vec<Status> = diesel::sql_query(
-        "SELECT status FROM campaigns WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(tenant)
-    .bind::<Text, _>(id)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().next().map(|r| r.status))
+) -> QueryResult<Option<String>> {
+    campaigns::table
+        .filter(campaigns::tenant_id.eq(tenant))
+        .filter(campaigns::id.eq(id))
+        .select(campaigns::status)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Moves a launchable campaign to `active`, counting its audience as recipients.
 pub async fn mark_launched(
     conn: &mut AsyncPgConnection,
-    tenant: uuid::Uuid,
+    tenant: Uuid,
     id: &str,
-) -> diesel::QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE campaigns c SET status = 'active', launched_at = now(), updated_at = now(), \
-         recipients_count = a.size FROM audiences a \
-         WHERE c.tenant_id = $1 AND c.id = $2 AND a.tenant_id = c.tenant_id AND a.id = c.audience_id",
+) -> QueryResult<usize> {
+    let recipients = audiences::table
+        .filter(audiences::tenant_id.eq(tenant))
+        .filter(
+            audiences::id.eq_any(
+                campaigns::table
+                    .filter(campaigns::tenant_id.eq(tenant))
+                    .filter(campaigns::id.eq(id))
+                    .select(campaigns::audience_id),
+            ),
+        )
+        .select(audiences::size)
+        .first::<i32>(conn)
+        .await
+        .optional()?
+        .unwrap_or(0);
+    diesel::update(
+        campaigns::table
+            .filter(campaigns::tenant_id.eq(tenant))
+            .filter(campaigns::id.eq(id)),
     )
-    .bind::<diesel::sql_types::Uuid, _>(tenant)
-    .bind::<Text, _>(id)
+    .set((
+        campaigns::status.eq("active"),
+        campaigns::launched_at.eq(diesel::dsl::now),
+        campaigns::updated_at.eq(diesel::dsl::now),
+        campaigns::recipients_count.eq(recipients),
+    ))
     .execute(conn)
     .await
 }
+
+crate::listing::finder!("campaign", CampaignRow);

@@ -1,156 +1,226 @@
 //! `customers`: shoppers of a shop with their lifetime aggregates.
 
-use crate::listing::{FilterSpec, Kind, ListSpec, Row, SortSpec};
-use diesel::{QueryableByName, sql_types::*};
+use crate::{
+    listing::{CREATED_AFTER, CREATED_BEFORE, MONEY},
+    schema::customers,
+};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
+use query::{
+    CollateC, Direction, Kind, ListSpec, NamedFilter, NegInfinity, Op, coalesce, field, sort,
+};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 
 pub const STAGES: &[&str] = &["new", "active", "loyal", "at_risk", "churned"];
 
-pub static SPEC: ListSpec = ListSpec {
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = customers, check_for_backend(diesel::pg::Pg))]
+pub struct CustomerRow {
+    pub id: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub lifecycle_stage: String,
+    pub total_spent_cents: i64,
+    pub orders_count: i32,
+    pub tags: Vec<String>,
+    pub accepts_marketing: bool,
+    pub currency: String,
+    pub country: Option<String>,
+    pub note: Option<String>,
+    pub last_order_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+pub static SPEC: LazyLock<ListSpec<customers::table, CustomerRow>> = LazyLock::new(|| ListSpec {
     resource: "customer",
-    table: "customers",
-    columns: "id, email, first_name, last_name, phone, lifecycle_stage, total_spent_cents, orders_count, tags, \
-              accepts_marketing, currency, country, note, last_order_at, created_at, updated_at",
-    filters: &[
-        FilterSpec {
+    fields: vec![
+        field!(
+            "lifecycle_stage",
+            customers::lifecycle_stage,
+            String,
+            Kind::Enum(STAGES),
+            [Eq, In],
+            "lifecycle stage"
+        ),
+        field!(
+            "tags",
+            customers::tags,
+            String,
+            Kind::Text,
+            [Contains],
+            "tags"
+        ),
+        field!(
+            "email",
+            customers::email,
+            String,
+            Kind::Text,
+            [EqIgnoreCase],
+            "email"
+        ),
+        field!(
+            "country",
+            customers::country,
+            String,
+            Kind::Text,
+            [Eq],
+            "ISO 3166-1 alpha-2 country"
+        ),
+        field!(
+            "accepts_marketing",
+            customers::accepts_marketing,
+            bool,
+            Kind::Bool,
+            [Eq],
+            "marketing consent"
+        ),
+        field!(
+            "total_spent",
+            customers::total_spent_cents,
+            i64,
+            MONEY,
+            [Ge, Le],
+            "lifetime spend"
+        ),
+        field!(
+            "orders_count",
+            customers::orders_count,
+            i32,
+            Kind::Int,
+            [Ge],
+            "orders"
+        ),
+        field!(
+            "last_order_at",
+            customers::last_order_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Ge, Lt],
+            "last order"
+        ),
+        field!(
+            "created_at",
+            customers::created_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Ge, Lt],
+            "creation"
+        ),
+    ],
+    filters: vec![
+        NamedFilter {
             name: "lifecycle_stage",
-            kind: Kind::Enum(STAGES),
-            sql: "lifecycle_stage = ?",
+            field: "lifecycle_stage",
+            op: Op::In,
             doc: "lifecycle stage(s)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "tag",
-            kind: Kind::Text,
-            sql: "? = ANY(tags)",
+            field: "tags",
+            op: Op::Contains,
             doc: "customers carrying this tag",
         },
-        FilterSpec {
+        NamedFilter {
             name: "email",
-            kind: Kind::Text,
-            sql: "lower(email) = lower(?)",
+            field: "email",
+            op: Op::EqIgnoreCase,
             doc: "exact email (case-insensitive)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "country",
-            kind: Kind::Text,
-            sql: "country = ?",
+            field: "country",
+            op: Op::Eq,
             doc: "ISO 3166-1 alpha-2 country",
         },
-        FilterSpec {
+        NamedFilter {
             name: "accepts_marketing",
-            kind: Kind::Bool,
-            sql: "accepts_marketing = ?::boolean",
+            field: "accepts_marketing",
+            op: Op::Eq,
             doc: "marketing consent",
         },
-        FilterSpec {
+        NamedFilter {
             name: "total_spent_min",
-            kind: Kind::Money,
-            sql: "total_spent_cents >= ?::bigint",
+            field: "total_spent",
+            op: Op::Ge,
             doc: "lifetime spend at least",
         },
-        FilterSpec {
+        NamedFilter {
             name: "total_spent_max",
-            kind: Kind::Money,
-            sql: "total_spent_cents <= ?::bigint",
+            field: "total_spent",
+            op: Op::Le,
             doc: "lifetime spend at most",
         },
-        FilterSpec {
+        NamedFilter {
             name: "orders_count_min",
-            kind: Kind::Int,
-            sql: "orders_count >= ?::bigint",
+            field: "orders_count",
+            op: Op::Ge,
             doc: "at least this many orders",
         },
-        FilterSpec {
+        NamedFilter {
             name: "last_order_after",
-            kind: Kind::Timestamp,
-            sql: "last_order_at >= ?::timestamptz",
+            field: "last_order_at",
+            op: Op::Ge,
             doc: "last order at or after",
         },
-        FilterSpec {
+        NamedFilter {
             name: "last_order_before",
-            kind: Kind::Timestamp,
-            sql: "last_order_at < ?::timestamptz",
+            field: "last_order_at",
+            op: Op::Lt,
             doc: "last order before",
         },
-        super::CREATED_AFTER,
-        super::CREATED_BEFORE,
+        CREATED_AFTER,
+        CREATED_BEFORE,
     ],
-    sorts: &[
-        SortSpec {
-            name: "created_at",
-            expr: "created_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "updated_at",
-            expr: "updated_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "last_order_at",
-            expr: "COALESCE(last_order_at, '-infinity'::timestamptz)",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "total_spent",
-            expr: "total_spent_cents",
-            cast: "bigint",
-        },
-        SortSpec {
-            name: "orders_count",
-            expr: "orders_count",
-            cast: "integer",
-        },
-        SortSpec {
-            name: "email",
-            expr: "email COLLATE \"C\"",
-            cast: "text",
-        },
+    sorts: vec![
+        sort!(
+            "created_at",
+            customers::created_at,
+            OffsetDateTime,
+            |r: &CustomerRow| r.created_at
+        ),
+        sort!(
+            "updated_at",
+            customers::updated_at,
+            OffsetDateTime,
+            |r: &CustomerRow| r.updated_at
+        ),
+        // Never-ordered customers sort first, as the index `COALESCE(last_order_at, '-infinity')` holds them.
+        sort!(
+            "last_order_at",
+            coalesce(customers::last_order_at, NegInfinity),
+            OffsetDateTime,
+            |r: &CustomerRow| r.last_order_at,
+            null = NegInfinity,
+        ),
+        sort!(
+            "total_spent",
+            customers::total_spent_cents,
+            i64,
+            |r: &CustomerRow| r.total_spent_cents
+        ),
+        sort!(
+            "orders_count",
+            customers::orders_count,
+            i32,
+            |r: &CustomerRow| r.orders_count
+        ),
+        sort!(
+            "email",
+            CollateC(customers::email),
+            String,
+            |r: &CustomerRow| r.email.clone()
+        ),
     ],
-    default_sort: "-created_at",
+    tiebreak: sort!("id", customers::id, String, |r: &CustomerRow| r.id.clone()),
+    default_sort: &[("created_at", Direction::Desc)],
     includes: &[],
-};
+});
 
-#[derive(Debug, QueryableByName)]
-pub struct CustomerRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub email: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub first_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub last_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub phone: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub lifecycle_stage: String,
-    #[diesel(sql_type = BigInt)]
-    pub total_spent_cents: i64,
-    #[diesel(sql_type = Integer)]
-    pub orders_count: i32,
-    #[diesel(sql_type = Array<Text>)]
-    pub tags: Vec<String>,
-    #[diesel(sql_type = Bool)]
-    pub accepts_marketing: bool,
-    #[diesel(sql_type = Text)]
-    pub currency: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub country: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub note: Option<String>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub last_order_at: Option<OffsetDateTime>,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: OffsetDateTime,
-    #[diesel(sql_type = Timestamptz)]
-    pub updated_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
-}
+crate::listing::tenant_query!(base, by_id, customers, CustomerRow);
 
-impl Row for CustomerRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
+crate::listing::exists_fn!(customers);
+
+crate::listing::finder!("customer", CustomerRow);

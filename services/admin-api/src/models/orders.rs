@@ -1,129 +1,160 @@
 //! `orders`: purchases, each by one customer.
 
-use crate::listing::{FilterSpec, Kind, ListSpec, Row, SortSpec};
-use diesel::{QueryableByName, sql_types::*};
+use crate::{
+    listing::{Boxed, MONEY},
+    schema::orders,
+};
+use diesel::{ExpressionMethods, QueryDsl, Queryable, Selectable, SelectableHelper};
+use query::{Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 pub const STATUSES: &[&str] = &["pending", "paid", "fulfilled", "refunded", "cancelled"];
 pub const SOURCES: &[&str] = &["web", "pos", "mobile", "marketplace"];
 
-pub static SPEC: ListSpec = ListSpec {
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = orders, check_for_backend(diesel::pg::Pg))]
+pub struct OrderRow {
+    pub id: String,
+    pub customer_id: String,
+    pub order_number: i64,
+    pub status: String,
+    pub currency: String,
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub items_count: i32,
+    pub source: String,
+    pub placed_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+pub static SPEC: LazyLock<ListSpec<orders::table, OrderRow>> = LazyLock::new(|| ListSpec {
     resource: "order",
-    table: "orders",
-    columns: "id, customer_id, order_number, status, currency, subtotal_cents, discount_cents, shipping_cents, \
-              tax_cents, total_cents, items_count, source, placed_at, created_at",
-    filters: &[
-        FilterSpec {
+    fields: vec![
+        field!(
+            "status",
+            orders::status,
+            String,
+            Kind::Enum(STATUSES),
+            [Eq, In],
+            "status"
+        ),
+        field!(
+            "source",
+            orders::source,
+            String,
+            Kind::Enum(SOURCES),
+            [Eq, In],
+            "sales channel"
+        ),
+        field!(
+            "customer_id",
+            orders::customer_id,
+            String,
+            Kind::PrefixedText("cus_"),
+            [Eq],
+            "customer"
+        ),
+        field!(
+            "currency",
+            orders::currency,
+            String,
+            Kind::Text,
+            [Eq],
+            "ISO 4217 currency"
+        ),
+        field!("total", orders::total_cents, i64, MONEY, [Ge, Le], "total"),
+        field!(
+            "placed_at",
+            orders::placed_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Ge, Lt],
+            "placement"
+        ),
+    ],
+    filters: vec![
+        NamedFilter {
             name: "status",
-            kind: Kind::Enum(STATUSES),
-            sql: "status = ?",
+            field: "status",
+            op: Op::In,
             doc: "order status(es)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "source",
-            kind: Kind::Enum(SOURCES),
-            sql: "source = ?",
+            field: "source",
+            op: Op::In,
             doc: "sales channel(s)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "customer_id",
-            kind: Kind::Id("cus_"),
-            sql: "customer_id = ?",
+            field: "customer_id",
+            op: Op::Eq,
             doc: "orders of this customer",
         },
-        FilterSpec {
+        NamedFilter {
             name: "currency",
-            kind: Kind::Text,
-            sql: "currency = ?",
+            field: "currency",
+            op: Op::Eq,
             doc: "ISO 4217 currency",
         },
-        FilterSpec {
+        NamedFilter {
             name: "total_min",
-            kind: Kind::Money,
-            sql: "total_cents >= ?::bigint",
+            field: "total",
+            op: Op::Ge,
             doc: "total at least",
         },
-        FilterSpec {
+        NamedFilter {
             name: "total_max",
-            kind: Kind::Money,
-            sql: "total_cents <= ?::bigint",
+            field: "total",
+            op: Op::Le,
             doc: "total at most",
         },
-        FilterSpec {
+        NamedFilter {
             name: "placed_after",
-            kind: Kind::Timestamp,
-            sql: "placed_at >= ?::timestamptz",
+            field: "placed_at",
+            op: Op::Ge,
             doc: "placed at or after",
         },
-        FilterSpec {
+        NamedFilter {
             name: "placed_before",
-            kind: Kind::Timestamp,
-            sql: "placed_at < ?::timestamptz",
+            field: "placed_at",
+            op: Op::Lt,
             doc: "placed before",
         },
     ],
-    sorts: &[
-        SortSpec {
-            name: "placed_at",
-            expr: "placed_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "total",
-            expr: "total_cents",
-            cast: "bigint",
-        },
-        SortSpec {
-            name: "order_number",
-            expr: "order_number",
-            cast: "bigint",
-        },
-        SortSpec {
-            name: "created_at",
-            expr: "created_at",
-            cast: "timestamptz",
-        },
+    sorts: vec![
+        sort!(
+            "placed_at",
+            orders::placed_at,
+            OffsetDateTime,
+            |r: &OrderRow| r.placed_at
+        ),
+        sort!("total", orders::total_cents, i64, |r: &OrderRow| r
+            .total_cents),
+        sort!("order_number", orders::order_number, i64, |r: &OrderRow| r
+            .order_number),
+        sort!(
+            "created_at",
+            orders::created_at,
+            OffsetDateTime,
+            |r: &OrderRow| r.created_at
+        ),
     ],
-    default_sort: "-placed_at",
+    tiebreak: sort!("id", orders::id, String, |r: &OrderRow| r.id.clone()),
+    default_sort: &[("placed_at", Direction::Desc)],
     includes: &[],
-};
+});
 
-#[derive(Debug, QueryableByName)]
-pub struct OrderRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub customer_id: String,
-    #[diesel(sql_type = BigInt)]
-    pub order_number: i64,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Text)]
-    pub currency: String,
-    #[diesel(sql_type = BigInt)]
-    pub subtotal_cents: i64,
-    #[diesel(sql_type = BigInt)]
-    pub discount_cents: i64,
-    #[diesel(sql_type = BigInt)]
-    pub shipping_cents: i64,
-    #[diesel(sql_type = BigInt)]
-    pub tax_cents: i64,
-    #[diesel(sql_type = BigInt)]
-    pub total_cents: i64,
-    #[diesel(sql_type = Integer)]
-    pub items_count: i32,
-    #[diesel(sql_type = Text)]
-    pub source: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub placed_at: OffsetDateTime,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
+crate::listing::tenant_query!(base, by_id, orders, OrderRow);
+
+/// The orders of one customer (`/customers/{id}/orders`).
+pub fn of_customer(tenant: Uuid, customer_id: &str) -> Boxed<orders::table, OrderRow> {
+    base(tenant).filter(orders::customer_id.eq(customer_id.to_owned()))
 }
 
-impl Row for OrderRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
+crate::listing::finder!("order", OrderRow);

@@ -1,217 +1,356 @@
-//! `products` (catalog items) and `inventory_levels` (stock of a product at a location).
+//! `products` (with their total available inventory) and `inventory_levels`
+//! (stock per product and location).
 
-use crate::listing::{FilterSpec, Kind, ListSpec, Row, SortSpec};
-use diesel::{QueryableByName, sql_types::*};
+use crate::{
+    listing::{CREATED_AFTER, CREATED_BEFORE, MONEY},
+    schema::{inventory_levels, products},
+};
+use diesel::{
+    ExpressionMethods, OptionalExtension, QueryDsl, QueryResult, Queryable, Selectable,
+    SelectableHelper,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use query::{CollateC, Direction, Kind, ListSpec, NamedFilter, Op, field, sort};
+use std::{collections::HashMap, sync::LazyLock};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 pub const STATUSES: &[&str] = &["active", "draft", "archived"];
 
-pub static SPEC: ListSpec = ListSpec {
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
+pub struct Product {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub sku: String,
+    pub status: String,
+    pub price_cents: i64,
+    pub compare_at_price_cents: Option<i64>,
+    pub currency: String,
+    pub vendor: Option<String>,
+    pub product_type: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A product with the sum of its inventory levels (what the API renders).
+#[derive(Debug)]
+pub struct ProductRow {
+    pub product: Product,
+    pub inventory_quantity: i64,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = inventory_levels, check_for_backend(diesel::pg::Pg))]
+pub struct InventoryRow {
+    pub id: String,
+    pub product_id: String,
+    pub location: String,
+    pub available: i32,
+    pub reserved: i32,
+    pub updated_at: OffsetDateTime,
+}
+
+pub static SPEC: LazyLock<ListSpec<products::table, Product>> = LazyLock::new(|| ListSpec {
     resource: "product",
-    table: "products",
-    columns: "id, title, description, sku, status, price_cents, compare_at_price_cents, currency, vendor, \
-              product_type, tags, created_at, updated_at, \
-              (SELECT COALESCE(sum(il.available), 0)::bigint FROM inventory_levels il \
-               WHERE il.tenant_id = products.tenant_id AND il.product_id = products.id) AS inventory_quantity",
-    filters: &[
-        FilterSpec {
+    fields: vec![
+        field!(
+            "status",
+            products::status,
+            String,
+            Kind::Enum(STATUSES),
+            [Eq, In],
+            "status"
+        ),
+        field!("sku", products::sku, String, Kind::Text, [Eq], "SKU"),
+        field!(
+            "vendor",
+            products::vendor,
+            String,
+            Kind::Text,
+            [Eq],
+            "vendor"
+        ),
+        field!(
+            "product_type",
+            products::product_type,
+            String,
+            Kind::Text,
+            [Eq],
+            "product type"
+        ),
+        field!(
+            "tags",
+            products::tags,
+            String,
+            Kind::Text,
+            [Contains],
+            "tags"
+        ),
+        field!(
+            "price",
+            products::price_cents,
+            i64,
+            MONEY,
+            [Ge, Le],
+            "price"
+        ),
+        field!(
+            "created_at",
+            products::created_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Ge, Lt],
+            "creation"
+        ),
+    ],
+    filters: vec![
+        NamedFilter {
             name: "status",
-            kind: Kind::Enum(STATUSES),
-            sql: "status = ?",
+            field: "status",
+            op: Op::In,
             doc: "status(es)",
         },
-        FilterSpec {
+        NamedFilter {
             name: "sku",
-            kind: Kind::Text,
-            sql: "sku = ?",
+            field: "sku",
+            op: Op::Eq,
             doc: "exact SKU",
         },
-        FilterSpec {
+        NamedFilter {
             name: "vendor",
-            kind: Kind::Text,
-            sql: "vendor = ?",
+            field: "vendor",
+            op: Op::Eq,
             doc: "vendor",
         },
-        FilterSpec {
+        NamedFilter {
             name: "product_type",
-            kind: Kind::Text,
-            sql: "product_type = ?",
+            field: "product_type",
+            op: Op::Eq,
             doc: "product type",
         },
-        FilterSpec {
+        NamedFilter {
             name: "tag",
-            kind: Kind::Text,
-            sql: "? = ANY(tags)",
+            field: "tags",
+            op: Op::Contains,
             doc: "products carrying this tag",
         },
-        FilterSpec {
+        NamedFilter {
             name: "price_min",
-            kind: Kind::Money,
-            sql: "price_cents >= ?::bigint",
+            field: "price",
+            op: Op::Ge,
             doc: "price at least",
         },
-        FilterSpec {
+        NamedFilter {
             name: "price_max",
-            kind: Kind::Money,
-            sql: "price_cents <= ?::bigint",
+            field: "price",
+            op: Op::Le,
             doc: "price at most",
         },
-        super::CREATED_AFTER,
-        super::CREATED_BEFORE,
+        CREATED_AFTER,
+        CREATED_BEFORE,
     ],
-    sorts: &[
-        SortSpec {
-            name: "created_at",
-            expr: "created_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "updated_at",
-            expr: "updated_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "title",
-            expr: "title COLLATE \"C\"",
-            cast: "text",
-        },
-        SortSpec {
-            name: "price",
-            expr: "price_cents",
-            cast: "bigint",
-        },
+    sorts: vec![
+        sort!(
+            "created_at",
+            products::created_at,
+            OffsetDateTime,
+            |r: &Product| r.created_at
+        ),
+        sort!(
+            "updated_at",
+            products::updated_at,
+            OffsetDateTime,
+            |r: &Product| r.updated_at
+        ),
+        sort!("title", CollateC(products::title), String, |r: &Product| r
+            .title
+            .clone()),
+        sort!("price", products::price_cents, i64, |r: &Product| r
+            .price_cents),
     ],
-    default_sort: "-created_at",
+    tiebreak: sort!("id", products::id, String, |r: &Product| r.id.clone()),
+    default_sort: &[("created_at", Direction::Desc)],
     includes: &[],
-};
+});
 
-pub static INVENTORY: ListSpec = ListSpec {
-    resource: "inventory level",
-    table: "inventory_levels",
-    columns: "id, product_id, location, available, reserved, updated_at",
-    filters: &[
-        FilterSpec {
-            name: "product_id",
-            kind: Kind::Id("prd_"),
-            sql: "product_id = ?",
-            doc: "levels of this product",
-        },
-        FilterSpec {
-            name: "location",
-            kind: Kind::Text,
-            sql: "location = ?",
-            doc: "location name",
-        },
-        FilterSpec {
-            name: "available_min",
-            kind: Kind::Int,
-            sql: "available >= ?::bigint",
-            doc: "available at least",
-        },
-        FilterSpec {
-            name: "available_max",
-            kind: Kind::Int,
-            sql: "available <= ?::bigint",
-            doc: "available at most (low stock)",
-        },
-    ],
-    sorts: &[
-        SortSpec {
-            name: "updated_at",
-            expr: "updated_at",
-            cast: "timestamptz",
-        },
-        SortSpec {
-            name: "available",
-            expr: "available",
-            cast: "integer",
-        },
-    ],
-    default_sort: "available",
-    includes: &[],
-};
+pub static INVENTORY: LazyLock<ListSpec<inventory_levels::table, InventoryRow>> =
+    LazyLock::new(|| ListSpec {
+        resource: "inventory level",
+        fields: vec![
+            field!(
+                "product_id",
+                inventory_levels::product_id,
+                String,
+                Kind::PrefixedText("prd_"),
+                [Eq],
+                "product"
+            ),
+            field!(
+                "location",
+                inventory_levels::location,
+                String,
+                Kind::Text,
+                [Eq],
+                "location"
+            ),
+            field!(
+                "available",
+                inventory_levels::available,
+                i32,
+                Kind::Int,
+                [Ge, Le],
+                "available"
+            ),
+        ],
+        filters: vec![
+            NamedFilter {
+                name: "product_id",
+                field: "product_id",
+                op: Op::Eq,
+                doc: "levels of this product",
+            },
+            NamedFilter {
+                name: "location",
+                field: "location",
+                op: Op::Eq,
+                doc: "location name",
+            },
+            NamedFilter {
+                name: "available_min",
+                field: "available",
+                op: Op::Ge,
+                doc: "available at least",
+            },
+            NamedFilter {
+                name: "available_max",
+                field: "available",
+                op: Op::Le,
+                doc: "available at most (low stock)",
+            },
+        ],
+        sorts: vec![
+            sort!(
+                "updated_at",
+                inventory_levels::updated_at,
+                OffsetDateTime,
+                |r: &InventoryRow| r.updated_at
+            ),
+            sort!(
+                "available",
+                inventory_levels::available,
+                i32,
+                |r: &InventoryRow| r.available
+            ),
+        ],
+        tiebreak: sort!("id", inventory_levels::id, String, |r: &InventoryRow| r
+            .id
+            .clone()),
+        default_sort: &[("available", Direction::Asc)],
+        includes: &[],
+    });
 
-#[derive(Debug, QueryableByName)]
-pub struct ProductRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub description: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub sku: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = BigInt)]
-    pub price_cents: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub compare_at_price_cents: Option<i64>,
-    #[diesel(sql_type = Text)]
-    pub currency: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub vendor: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub product_type: Option<String>,
-    #[diesel(sql_type = Array<Text>)]
-    pub tags: Vec<String>,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: OffsetDateTime,
-    #[diesel(sql_type = Timestamptz)]
-    pub updated_at: OffsetDateTime,
-    #[diesel(sql_type = BigInt)]
-    pub inventory_quantity: i64,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
+crate::listing::tenant_query!(base, by_id, products, Product);
+
+/// Adds each product's total available inventory (one grouped query for the page).
+pub async fn with_inventory(
+    conn: &mut AsyncPgConnection,
+    tenant: Uuid,
+    rows: Vec<Product>,
+) -> QueryResult<Vec<ProductRow>> {
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let sums: HashMap<String, Option<i64>> = inventory_levels::table
+        .filter(inventory_levels::tenant_id.eq(tenant))
+        .filter(inventory_levels::product_id.eq_any(ids))
+        .group_by(inventory_levels::product_id)
+        .select((
+            inventory_levels::product_id,
+            diesel::dsl::sum(inventory_levels::available),
+        ))
+        .load::<(String, Option<i64>)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|product| ProductRow {
+            inventory_quantity: sums.get(&product.id).copied().flatten().unwrap_or(0),
+            product,
+        })
+        .collect())
 }
 
-impl Row for ProductRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
+crate::listing::tenant_query!(inventory, inventory_by_id, inventory_levels, InventoryRow);
 
-#[derive(Debug, QueryableByName)]
-pub struct InventoryRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub product_id: String,
-    #[diesel(sql_type = Text)]
-    pub location: String,
-    #[diesel(sql_type = Integer)]
-    pub available: i32,
-    #[diesel(sql_type = Integer)]
-    pub reserved: i32,
-    #[diesel(sql_type = Timestamptz)]
-    pub updated_at: OffsetDateTime,
-    #[diesel(sql_type = Array<Nullable<Text>>)]
-    pub cursor_key: Vec<Option<String>>,
-}
-
-impl Row for InventoryRow {
-    fn cursor_key(&self) -> &[Option<String>] {
-        &self.cursor_key
-    }
-}
-
-/// Sets or adjusts one inventory level; returns rows changed (0 = no such level).
+/// Sets (`absolute`) or adjusts (`delta`) one inventory level; returns rows changed (0 = no such level).
 pub async fn apply_inventory(
-    conn: &mut diesel_async::AsyncPgConnection,
-    tenant: uuid::Uuid,
+    conn: &mut AsyncPgConnection,
+    tenant: Uuid,
     id: &str,
     absolute: Option<i64>,
     delta: Option<i64>,
-) -> diesel::QueryResult<usize> {
-    use diesel_async::RunQueryDsl;
-    diesel::sql_query(
-        "UPDATE inventory_levels SET available = COALESCE($3::bigint, available + $4::bigint)::int, \
-         updated_at = now() WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(tenant)
-    .bind::<Text, _>(id)
-    .bind::<Nullable<BigInt>, _>(absolute)
-    .bind::<Nullable<BigInt>, _>(delta)
-    .execute(conn)
-    .await
+) -> QueryResult<usize> {
+    let target = inventory_levels::table
+        .filter(inventory_levels::tenant_id.eq(tenant))
+        .filter(inventory_levels::id.eq(id));
+    let out_of_range =
+        || diesel::result::Error::SerializationError("inventory out of range".into());
+    match (absolute, delta) {
+        (Some(n), _) => {
+            let n = i32::try_from(n).map_err(|_| out_of_range())?;
+            diesel::update(target)
+                .set((
+                    inventory_levels::available.eq(n),
+                    inventory_levels::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await
+        }
+        (None, Some(d)) => {
+            let d = i32::try_from(d).map_err(|_| out_of_range())?;
+            diesel::update(target)
+                .set((
+                    inventory_levels::available.eq(inventory_levels::available + d),
+                    inventory_levels::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await
+        }
+        (None, None) => Ok(0),
+    }
+}
+
+/// One inventory level of the shop, or 404.
+pub async fn find_inventory(
+    conn: &mut AsyncPgConnection,
+    tenant: Uuid,
+    id: &str,
+) -> Result<InventoryRow, error_envelope::ApiError> {
+    inventory_by_id(tenant, id)
+        .first(conn)
+        .await
+        .optional()
+        .map_err(query::list_error)?
+        .ok_or_else(|| error_envelope::ApiError::not_found("inventory level"))
+}
+
+/// One product with its inventory total, or 404.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    tenant: Uuid,
+    id: &str,
+) -> Result<ProductRow, error_envelope::ApiError> {
+    let product = by_id(tenant, id)
+        .first(conn)
+        .await
+        .optional()
+        .map_err(query::list_error)?
+        .ok_or_else(|| error_envelope::ApiError::not_found("product"))?;
+    with_inventory(conn, tenant, vec![product])
+        .await
+        .map_err(query::list_error)?
+        .pop()
+        .ok_or_else(|| error_envelope::ApiError::not_found("product"))
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     AppState, ids,
-    models::analytics::{KEYWORDS, KeywordRow, RUNS, RunRow},
+    models::analytics::{self, KEYWORDS, KeywordRow, RUNS, RunRow},
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::{extract::Scoped, scopes::AnalyticsRead};
@@ -13,7 +13,8 @@ pub async fn list_runs(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<RunRow>(&state, &req, auth.principal().tenant_id, &RUNS, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &RUNS, analytics::runs(tenant), "").await
 }
 
 pub async fn get_run(
@@ -22,15 +23,8 @@ pub async fn get_run(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::get::<RunRow>(
-        &state,
-        &req,
-        auth.principal().tenant_id,
-        &RUNS,
-        ids::RUN,
-        &id,
-    )
-    .await
+    let q = analytics::run_by_id(auth.principal().tenant_id, &id);
+    super::get::<RunRow>(&state, &req, "run", ids::RUN, &id, q).await
 }
 
 pub async fn list_keywords(
@@ -38,7 +32,8 @@ pub async fn list_keywords(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<KeywordRow>(&state, &req, auth.principal().tenant_id, &KEYWORDS, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &KEYWORDS, analytics::keywords(tenant), "").await
 }
 
 pub async fn get_keyword(
@@ -47,13 +42,6 @@ pub async fn get_keyword(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::get::<KeywordRow>(
-        &state,
-        &req,
-        auth.principal().tenant_id,
-        &KEYWORDS,
-        ids::KEYWORD,
-        &id,
-    )
-    .await
+    let q = analytics::keyword_by_id(auth.principal().tenant_id, &id);
+    super::get::<KeywordRow>(&state, &req, "keyword", ids::KEYWORD, &id, q).await
 }

@@ -5,8 +5,7 @@ use crate::{
     AppState,
     body::Attributes,
     ids,
-    listing::fetch_one,
-    models::campaigns::{self, CHANNELS, CampaignRow, LAUNCHABLE, SPEC},
+    models::campaigns::{self, CHANNELS, LAUNCHABLE, SPEC},
     views::{Render, Single},
     writes::{self, Val},
 };
@@ -32,7 +31,18 @@ pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<CampaignRow>(&state, &req, auth.principal().tenant_id, &SPEC, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &SPEC, campaigns::base(tenant), "").await
+}
+
+pub async fn get(
+    auth: Scoped<CampaignsRead>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let q = campaigns::by_id(auth.principal().tenant_id, &id);
+    super::get::<campaigns::CampaignRow>(&state, &req, "campaign", ids::CAMPAIGN, &id, q).await
 }
 
 struct NewCampaign {
@@ -102,7 +112,7 @@ pub async fn create(
             }
             let id = ids::new(ids::CAMPAIGN);
             writes::insert(conn, "campaigns", tenant, &id, new.values).await?;
-            let row: CampaignRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            let row = campaigns::find(conn, tenant, &id).await?;
             Reply::created(&Single { data: row.render() })
         })
     })
@@ -134,7 +144,7 @@ pub async fn launch(
                 .with_details(json!({ "status": status, "launchable_from": LAUNCHABLE })));
             }
             campaigns::mark_launched(conn, tenant, &id).await?;
-            let row: CampaignRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            let row = campaigns::find(conn, tenant, &id).await?;
             Reply::ok(&Single { data: row.render() })
         })
     })

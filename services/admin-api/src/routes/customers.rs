@@ -5,10 +5,9 @@ use crate::{
     AppState,
     body::Attributes,
     ids,
-    listing::{self, fetch_one},
     models::{
-        customers::{CustomerRow, SPEC, STAGES},
-        orders::{self, OrderRow},
+        customers::{self, CustomerRow, SPEC, STAGES},
+        orders,
     },
     views::{Render, Single},
     writes::{self, Val},
@@ -36,7 +35,8 @@ pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<CustomerRow>(&state, &req, auth.principal().tenant_id, &SPEC, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &SPEC, customers::base(tenant), "").await
 }
 
 pub async fn get(
@@ -45,15 +45,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::get::<CustomerRow>(
-        &state,
-        &req,
-        auth.principal().tenant_id,
-        &SPEC,
-        ids::CUSTOMER,
-        &id,
-    )
-    .await
+    let q = customers::by_id(auth.principal().tenant_id, &id);
+    super::get::<CustomerRow>(&state, &req, "customer", ids::CUSTOMER, &id, q).await
 }
 
 pub async fn orders(
@@ -66,17 +59,17 @@ pub async fn orders(
     let id = id.into_inner();
     {
         let mut conn = db::conn(&state.pool).await?;
-        if !id.starts_with(ids::CUSTOMER) || !listing::exists(&mut conn, &SPEC, tenant, &id).await?
-        {
+        if !id.starts_with(ids::CUSTOMER) || !customers::exists(&mut conn, tenant, &id).await? {
             return Err(ApiError::not_found("customer"));
         }
     }
-    super::list::<OrderRow>(
+    let scope = format!("customer_id={id}");
+    super::list(
         &state,
         &req,
-        tenant,
         &orders::SPEC,
-        &[("customer_id = ?", id)],
+        orders::of_customer(tenant, &id),
+        &scope,
     )
     .await
 }
@@ -138,7 +131,7 @@ pub async fn update(
                     return Err(ApiError::not_found("customer"));
                 }
             }
-            let row: CustomerRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            let row = customers::find(conn, tenant, &id).await?;
             Reply::ok(&Single { data: row.render() })
         })
     })

@@ -9,8 +9,7 @@ use crate::{
     AppState,
     body::json_object,
     ids,
-    listing::fetch_one,
-    models::products::{INVENTORY, InventoryRow, apply_inventory},
+    models::products::{self, INVENTORY, apply_inventory},
     views::Render,
     writes::is_check_violation,
 };
@@ -30,7 +29,8 @@ pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<InventoryRow>(&state, &req, auth.principal().tenant_id, &INVENTORY, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &INVENTORY, products::inventory(tenant), "").await
 }
 
 #[derive(Debug)]
@@ -169,7 +169,7 @@ pub async fn bulk_update(
                     }
                     Err(e) => return Err(ApiError::internal(e)),
                 }
-                let row: InventoryRow = fetch_one(conn, &INVENTORY, tenant, &c.id).await?;
+                let row = products::find_inventory(conn, tenant, &c.id).await?;
                 updated[i] = Some(row.render());
             }
             let updated: Vec<_> = updated.into_iter().flatten().collect();

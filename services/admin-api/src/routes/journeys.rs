@@ -5,10 +5,7 @@ use crate::{
     AppState,
     body::Attributes,
     ids,
-    listing::{self, fetch_one},
-    models::journeys::{
-        CREATE_STATUSES, ENROLLMENTS, EnrollmentRow, JourneyRow, SPEC, STEP_TYPES, TRIGGERS,
-    },
+    models::journeys::{self, CREATE_STATUSES, ENROLLMENTS, SPEC, STEP_TYPES, TRIGGERS},
     views::{Render, Single},
     writes::{self, Val},
 };
@@ -29,7 +26,18 @@ pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<JourneyRow>(&state, &req, auth.principal().tenant_id, &SPEC, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &SPEC, journeys::base(tenant), "").await
+}
+
+pub async fn get(
+    auth: Scoped<JourneysRead>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let q = journeys::by_id(auth.principal().tenant_id, &id);
+    super::get::<journeys::JourneyRow>(&state, &req, "journey", ids::JOURNEY, &id, q).await
 }
 
 pub async fn enrollments(
@@ -42,16 +50,17 @@ pub async fn enrollments(
     let id = id.into_inner();
     {
         let mut conn = db::conn(&state.pool).await?;
-        if !id.starts_with(ids::JOURNEY) || !listing::exists(&mut conn, &SPEC, tenant, &id).await? {
+        if !id.starts_with(ids::JOURNEY) || !journeys::exists(&mut conn, tenant, &id).await? {
             return Err(ApiError::not_found("journey"));
         }
     }
-    super::list::<EnrollmentRow>(
+    let scope = format!("journey_id={id}");
+    super::list(
         &state,
         &req,
-        tenant,
         &ENROLLMENTS,
-        &[("journey_id = ?", id)],
+        journeys::enrollments_of(tenant, &id),
+        &scope,
     )
     .await
 }
@@ -127,7 +136,7 @@ pub async fn create(
         Box::pin(async move {
             let id = ids::new(ids::JOURNEY);
             writes::insert(conn, "journeys", tenant, &id, values).await?;
-            let row: JourneyRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            let row = journeys::find(conn, tenant, &id).await?;
             Reply::created(&Single { data: row.render() })
         })
     })

@@ -4,12 +4,14 @@
 
 use crate::{
     AppState,
-    listing::{self, ListQuery, ListSpec, Row},
+    listing::{self, PageSource},
     views::{Page, Render, Single},
 };
 use actix_web::{HttpRequest, HttpResponse, web};
+use diesel_async::{AsyncPgConnection, methods::LoadQuery};
 use error_envelope::ApiError;
 use idempotency::{Effect, KeyedRequest};
+use query::{CursorQuery, ListSpec};
 use uuid::Uuid;
 
 pub mod analytics;
@@ -57,9 +59,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/attribution", web::get().to(attribution::list))
             .route("/campaigns", web::get().to(campaigns::list))
             .route("/campaigns", web::post().to(campaigns::create))
+            .route("/campaigns/{id}", web::get().to(campaigns::get))
             .route("/campaigns/{id}/launch", web::post().to(campaigns::launch))
             .route("/journeys", web::get().to(journeys::list))
             .route("/journeys", web::post().to(journeys::create))
+            .route("/journeys/{id}", web::get().to(journeys::get))
             .route(
                 "/journeys/{id}/enrollments",
                 web::get().to(journeys::enrollments),
@@ -74,18 +78,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A list endpoint: parse + validate the query, fetch one keyset page, render.
-pub async fn list<R: Row + Render>(
+/// A list endpoint: parse + validate the query, fetch one keyset page of
+/// `base` (the tenant's rows, narrowed to `scope` for relationship lists), render.
+pub async fn list<QS: 'static, R: Render + Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
-    tenant: Uuid,
-    spec: &'static ListSpec,
-    scope: &[(&'static str, String)],
+    spec: &'static ListSpec<QS, R>,
+    base: impl PageSource<QS, R>,
+    scope: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let query = ListQuery::parse(spec, req.query_string())?;
+    let query = CursorQuery::parse(spec, req.query_string())?;
     let mut conn = db::conn(&state.pool).await?;
-    let page =
-        listing::fetch_page::<R>(&mut conn, spec, tenant, scope, &query, &state.codec).await?;
+    let page = listing::load_page(&mut conn, &state.codec, &query, base, scope).await?;
     Ok(HttpResponse::Ok().json(Page::<_, ()> {
         data: page.rows.into_iter().map(Render::render).collect(),
         pagination: page.pagination,
@@ -94,20 +98,20 @@ pub async fn list<R: Row + Render>(
 }
 
 /// A read by id. An id without the resource's prefix cannot exist: 404 without a query.
-pub async fn get<R: Row + Render>(
+pub async fn get<R: Render + Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
-    tenant: Uuid,
-    spec: &'static ListSpec,
+    resource: &str,
     prefix: &str,
     id: &str,
+    by_id: impl LoadQuery<'static, AsyncPgConnection, R> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     listing::no_query(req.query_string())?;
     if !id.starts_with(prefix) {
-        return Err(ApiError::not_found(spec.resource));
+        return Err(ApiError::not_found(resource));
     }
     let mut conn = db::conn(&state.pool).await?;
-    let row: R = listing::fetch_one(&mut conn, spec, tenant, id).await?;
+    let row: R = listing::find(&mut conn, resource, by_id).await?;
     Ok(HttpResponse::Ok().json(Single { data: row.render() }))
 }
 

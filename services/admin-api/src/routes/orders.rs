@@ -2,7 +2,7 @@
 
 use crate::{
     AppState, ids,
-    models::orders::{OrderRow, SPEC},
+    models::orders::{self, OrderRow, SPEC},
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::{extract::Scoped, scopes::OrdersRead};
@@ -13,7 +13,8 @@ pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<OrderRow>(&state, &req, auth.principal().tenant_id, &SPEC, &[]).await
+    let tenant = auth.principal().tenant_id;
+    super::list(&state, &req, &SPEC, orders::base(tenant), "").await
 }
 
 pub async fn get(
@@ -22,13 +23,7 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::get::<OrderRow>(
-        &state,
-        &req,
-        auth.principal().tenant_id,
-        &SPEC,
-        ids::ORDER,
-        &id,
-    )
-    .await
+    let tenant = auth.principal().tenant_id;
+    let q = orders::by_id(tenant, &id);
+    super::get::<OrderRow>(&state, &req, "order", ids::ORDER, &id, q).await
 }

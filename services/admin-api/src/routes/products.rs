@@ -4,9 +4,8 @@
 use crate::{
     AppState,
     body::Attributes,
-    ids,
-    listing::fetch_one,
-    models::products::{ProductRow, SPEC, STATUSES},
+    ids, listing,
+    models::products::{self, SPEC, STATUSES},
     views::{Render, Single},
     writes::{self, Val},
 };
@@ -28,7 +27,17 @@ pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    super::list::<ProductRow>(&state, &req, auth.principal().tenant_id, &SPEC, &[]).await
+    let tenant = auth.principal().tenant_id;
+    let query = query::CursorQuery::parse(&SPEC, req.query_string())?;
+    let mut conn = db::conn(&state.pool).await?;
+    let page =
+        listing::load_page(&mut conn, &state.codec, &query, products::base(tenant), "").await?;
+    let rows = products::with_inventory(&mut conn, tenant, page.rows).await?;
+    Ok(HttpResponse::Ok().json(crate::views::Page::<_, ()> {
+        data: rows.into_iter().map(Render::render).collect(),
+        pagination: page.pagination,
+        included: None,
+    }))
 }
 
 pub async fn get(
@@ -37,15 +46,13 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::get::<ProductRow>(
-        &state,
-        &req,
-        auth.principal().tenant_id,
-        &SPEC,
-        ids::PRODUCT,
-        &id,
-    )
-    .await
+    listing::no_query(req.query_string())?;
+    if !id.starts_with(ids::PRODUCT) {
+        return Err(ApiError::not_found("product"));
+    }
+    let mut conn = db::conn(&state.pool).await?;
+    let row = products::find(&mut conn, auth.principal().tenant_id, &id).await?;
+    Ok(HttpResponse::Ok().json(Single { data: row.render() }))
 }
 
 /// The attributes shared by create and update, as column assignments.
@@ -137,7 +144,7 @@ pub async fn create(
                 level,
             )
             .await?;
-            let row: ProductRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            let row = products::find(conn, tenant, &id).await?;
             Reply::created(&Single { data: row.render() })
         })
     })
@@ -170,7 +177,7 @@ pub async fn update(
                     return Err(ApiError::not_found("product"));
                 }
             }
-            let row: ProductRow = fetch_one(conn, &SPEC, tenant, &id).await?;
+            let row = products::find(conn, tenant, &id).await?;
             Reply::ok(&Single { data: row.render() })
         })
     })

@@ -30,19 +30,19 @@ impl Render for AttributionRow {
         ResourceObject {
             kind: "attribution",
             relationships: Some(json!({
-                "order": to_one("order", &self.order_id, "orders"),
-                "customer": to_one("customer", &self.customer_id, "customers"),
-                "campaign": to_one_opt("campaign", self.campaign_id.as_deref(), "campaigns"),
+                "order": to_one("order", &self.attribution.order_id, "orders"),
+                "customer": to_one("customer", &self.attribution.customer_id, "customers"),
+                "campaign": to_one_opt("campaign", self.attribution.campaign_id.as_deref(), "campaigns"),
                 "touchpoints": { "data": touchpoints },
             })),
             attributes: AttributionAttributes {
-                model: self.model,
-                channel: self.channel,
-                revenue: Money(self.revenue_cents),
-                converted_at: self.converted_at,
+                model: self.attribution.model,
+                channel: self.attribution.channel,
+                revenue: Money(self.attribution.revenue_cents),
+                converted_at: self.attribution.converted_at,
                 touchpoints_count: self.touchpoint_ids.len(),
             },
-            id: self.id,
+            id: self.attribution.id,
         }
     }
 }

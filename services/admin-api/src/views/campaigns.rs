@@ -31,7 +31,6 @@ impl Render for CampaignRow {
             kind: "campaign",
             relationships: Some(json!({
                 "audience": { "data": { "type": "audience", "id": self.audience_id } },
-                "launch": { "links": { "related": format!("/api/v1/campaigns/{}/launch", self.id) } },
             })),
             attributes: CampaignAttributes {
                 name: self.name,

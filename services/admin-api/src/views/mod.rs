@@ -1,7 +1,7 @@
 //! Response bodies. Rows become [`ResourceObject`]s through [`Render`]; no
 //! database struct is serialised directly.
 
-use pagination::PaginationInfo;
+use query::PaginationInfo;
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -35,24 +35,24 @@ impl Render for ProductRow {
         ResourceObject {
             kind: "product",
             relationships: Some(json!({
-                "inventory": { "links": { "related": format!("/api/v1/inventory?filter[product_id]={}", self.id) } },
+                "inventory": { "links": { "related": format!("/api/v1/inventory?filter[product_id]={}", self.product.id) } },
             })),
             attributes: ProductAttributes {
-                title: self.title,
-                description: self.description,
-                sku: self.sku,
-                status: self.status,
-                price: Money(self.price_cents),
-                compare_at_price: self.compare_at_price_cents.map(Money),
-                currency: self.currency,
-                vendor: self.vendor,
-                product_type: self.product_type,
-                tags: self.tags,
+                title: self.product.title,
+                description: self.product.description,
+                sku: self.product.sku,
+                status: self.product.status,
+                price: Money(self.product.price_cents),
+                compare_at_price: self.product.compare_at_price_cents.map(Money),
+                currency: self.product.currency,
+                vendor: self.product.vendor,
+                product_type: self.product.product_type,
+                tags: self.product.tags,
                 inventory_quantity: self.inventory_quantity,
-                created_at: self.created_at,
-                updated_at: self.updated_at,
+                created_at: self.product.created_at,
+                updated_at: self.product.updated_at,
             },
-            id: self.id,
+            id: self.product.id,
         }
     }
 }

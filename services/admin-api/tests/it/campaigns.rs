@@ -171,3 +171,41 @@ async fn campaign_validation_names_fields() {
         .unwrap();
     assert_eq!(raw.status().as_u16(), 400);
 }
+
+/// Relationship links lead to GET routes: a campaign and a journey are readable by id.
+#[tokio::test]
+async fn campaigns_and_journeys_are_readable_by_id() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop();
+    app.seed(&shop, 20).await;
+    for (list, kind) in [
+        ("/api/v1/campaigns", "campaign"),
+        ("/api/v1/journeys", "journey"),
+    ] {
+        let id = app.first_id(&shop, list).await;
+        let r = app.get(&shop, &format!("{list}/{id}")).await;
+        r.assert(200);
+        assert_eq!(r.body["data"]["id"], id.as_str());
+        assert_eq!(r.body["data"]["type"], kind);
+        let with_query = app.get(&shop, &format!("{list}/{id}?x=1")).await;
+        with_query.assert_error(400, "validation_failed");
+        app.get(&shop, &format!("{list}/{}_nope", &id[..4]))
+            .await
+            .assert_error(404, "not_found");
+        // another shop does not see it
+        let other = app.shop();
+        app.get(&other, &format!("{list}/{id}"))
+            .await
+            .assert_error(404, "not_found");
+    }
+    // a campaign's relationships point only at GET routes (no POST-only launch link)
+    let r = app.get(&shop, "/api/v1/campaigns?limit=1").await;
+    let rel = &r.body["data"][0]["relationships"];
+    assert!(rel.get("launch").is_none(), "{rel}");
+    // scopes: campaigns:read and journeys:read
+    let no_scope = app.key_of(&shop, &["customers:read"]);
+    let id = app.first_id(&shop, "/api/v1/campaigns").await;
+    app.get(&no_scope, &format!("/api/v1/campaigns/{id}"))
+        .await
+        .assert_error(403, "insufficient_scope");
+}

@@ -98,6 +98,7 @@ impl TestApp {
                 url: SecretUrl::new(db_url.clone()),
                 pool_size: 6,
                 run_migrations: false,
+                ..Default::default()
             },
             workers: 2,
             idempotency_purge_interval_seconds: 0,

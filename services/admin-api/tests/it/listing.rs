@@ -175,7 +175,7 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn invalid_parameters_name_their_field() {
+async fn invalid_parameters_name_their_parameter() {
     let app = TestApp::spawn().await;
     let shop = app.shop();
     for (query, field) in [
@@ -196,8 +196,9 @@ async fn invalid_parameters_name_their_field() {
     ] {
         let r = app.get(&shop, &format!("/api/v1/customers?{query}")).await;
         r.assert_error(400, "validation_failed");
+        // query parameters are named in details.parameter (body fields in details.field)
         assert_eq!(
-            r.body["error"]["details"]["field"], field,
+            r.body["error"]["details"]["parameter"], field,
             "{query}: {}",
             r.text
         );

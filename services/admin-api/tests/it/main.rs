@@ -19,6 +19,7 @@ mod journeys;
 mod kit;
 mod listing;
 mod products;
+mod schema;
 mod scopes;
 mod usage;
 mod worked_examples;

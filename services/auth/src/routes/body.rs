@@ -4,7 +4,7 @@
 //! JSON is 400 `invalid_json`; unknown query parameters are 400 `invalid_request`.
 
 use error_envelope::{ApiError, ErrorCode};
-use pagination::CursorCodec;
+use query::CursorCodec;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -105,7 +105,7 @@ impl ListQuery {
                 format!("unknown query parameter {unknown:?}"),
             ));
         }
-        let limit = pagination::parse_limit(raw.get("limit").map(String::as_str))?;
+        let limit = query::parse_limit(raw.get("limit").map(String::as_str))?;
         let cursor = raw.get("cursor").cloned();
         Ok(Self {
             params: raw,

@@ -10,7 +10,7 @@ use crate::{
 use actix_web::{HttpResponse, web};
 use auth_core::Product;
 use error_envelope::ApiError;
-use pagination::CursorPage;
+use query::CursorPage;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;

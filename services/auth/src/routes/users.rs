@@ -9,7 +9,7 @@ use crate::{
 };
 use actix_web::{HttpResponse, web};
 use error_envelope::{ApiError, ErrorCode};
-use pagination::CursorPage;
+use query::CursorPage;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 

@@ -2,7 +2,7 @@
 //! Timestamps are RFC 3339 strings.
 
 use crate::models::{api_key::ApiKey, tenant::Tenant, user::User};
-use pagination::PaginationInfo;
+use query::PaginationInfo;
 use serde::Serialize;
 use time::OffsetDateTime;
 

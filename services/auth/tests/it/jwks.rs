@@ -197,6 +197,7 @@ async fn sealed_signing_keys_survive_a_restart_only_with_their_kek() {
             url: service_kit::config::SecretUrl::new(url.clone()),
             pool_size: 4,
             run_migrations: false,
+            ..Default::default()
         },
         revocation_channel: app.channel.clone(),
         signing_key_encryption_key: service_kit::config::Secret::new(kek),

@@ -46,6 +46,7 @@ impl TestApp {
                 url: SecretUrl::new(testkit::fresh_db("auth", auth_service::MIGRATIONS).await),
                 pool_size: 8,
                 run_migrations: false,
+                ..Default::default()
             },
             redis: RedisConfig {
                 url: SecretUrl::new(testkit::redis_url()),

@@ -402,8 +402,11 @@ async fn malformed_requests_get_precise_codes() {
             "{method} {path} {body}: {resp}"
         );
         if let Some(f) = field {
+            // body fields are named in details.field, query parameters in details.parameter
+            let named = &resp["error"]["details"];
             assert_eq!(
-                resp["error"]["details"]["field"], f,
+                named["field"].as_str().or(named["parameter"].as_str()),
+                Some(f),
                 "{method} {path} {body}: {resp}"
             );
         }

@@ -1,8 +1,6 @@
 //! The `auth-service` binary as `make run` and Kubernetes use it, and the
 //! guard that `schema.rs` matches the migrations.
 
-use diesel::QueryableByName;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::{process::Command, time::Duration};
 use testkit::process::{ServiceProcess, free_port};
 
@@ -67,70 +65,13 @@ async fn migrate_then_serve_then_stop_gracefully() {
     assert!(exit.success(), "{exit:?}");
 }
 
-#[derive(QueryableByName)]
-struct ColumnName {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    column_name: String,
-}
-
-/// Column names of `table` in the migrated database, in order.
-async fn columns_in_db(conn: &mut AsyncPgConnection, table: &str) -> Vec<String> {
-    diesel::sql_query(
-        "SELECT column_name::text AS column_name FROM information_schema.columns \
-         WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
-    )
-    .bind::<diesel::sql_types::Text, _>(table)
-    .load::<ColumnName>(conn)
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|c| c.column_name)
-    .collect()
-}
-
-/// Column names as `schema.rs` declares them (read from the SQL diesel generates).
-fn columns_in_schema(sql: String) -> Vec<String> {
-    let select = sql
-        .split(" FROM ")
-        .next()
-        .unwrap()
-        .trim_start_matches("SELECT ");
-    select
-        .split(", ")
-        .map(|c| c.rsplit('.').next().unwrap().trim_matches('"').to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schema_rs_matches_the_migrations() {
-    use auth_service::schema::{api_keys, signing_keys, tenants, users};
-    use diesel::{QueryDsl, debug_query, pg::Pg};
     let url = testkit::fresh_db("auth", auth_service::MIGRATIONS).await;
-    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
-    let declared = [
-        (
-            "tenants",
-            debug_query::<Pg, _>(&tenants::table.select(tenants::all_columns)).to_string(),
-        ),
-        (
-            "users",
-            debug_query::<Pg, _>(&users::table.select(users::all_columns)).to_string(),
-        ),
-        (
-            "api_keys",
-            debug_query::<Pg, _>(&api_keys::table.select(api_keys::all_columns)).to_string(),
-        ),
-        (
-            "signing_keys",
-            debug_query::<Pg, _>(&signing_keys::table.select(signing_keys::all_columns))
-                .to_string(),
-        ),
-    ];
-    for (table, sql) in declared {
-        assert_eq!(
-            columns_in_schema(sql),
-            columns_in_db(&mut conn, table).await,
-            "schema.rs drifted for {table}"
-        );
-    }
+    testkit::schema_drift::assert_matches(
+        &url,
+        testkit::declared_tables!(auth_service::schema => tenants, users, api_keys, signing_keys),
+        &[],
+    )
+    .await;
 }

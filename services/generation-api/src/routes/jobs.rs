@@ -94,7 +94,7 @@ pub async fn list(
             "type must be one of image, video, ad_video, face_swap, reference_analysis",
         ));
     }
-    let limit = pagination::parse_limit(params.get("limit").map(String::as_str))?;
+    let limit = query::parse_limit(params.get("limit").map(String::as_str))?;
     let shape = format!(
         "jobs|{}|{}|{:?}|{:?}",
         filter.status.as_deref().unwrap_or(""),
@@ -121,7 +121,7 @@ pub async fn list(
     )
     .await
     .map_err(db_error("job"))?;
-    let page = pagination::CursorPage::from_rows(
+    let page = query::CursorPage::from_rows(
         rows,
         limit,
         &state.codec,

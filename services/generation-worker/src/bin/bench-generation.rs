@@ -91,6 +91,7 @@ async fn image_latency(db_url: &str, n: u64) -> anyhow::Result<Histogram<u64>> {
             url: SecretUrl::new(db_url),
             pool_size: 8,
             run_migrations: false,
+            ..DatabaseConfig::default()
         },
         workers: 1,
         idempotency_purge_interval_seconds: 0,
@@ -106,6 +107,7 @@ async fn image_latency(db_url: &str, n: u64) -> anyhow::Result<Histogram<u64>> {
             url: SecretUrl::new(db_url),
             pool_size: 4,
             run_migrations: false,
+            ..DatabaseConfig::default()
         },
         poll_interval_ms: 1000,
         provider_poll_interval_ms: 2,

@@ -85,6 +85,7 @@ impl TestApp {
                 url: SecretUrl::new(db_url.clone()),
                 pool_size: 8,
                 run_migrations: false,
+                ..DatabaseConfig::default()
             },
             workers: 2,
             idempotency_purge_interval_seconds: 0,
@@ -118,6 +119,7 @@ impl TestApp {
                 url: SecretUrl::new(self.db_url.clone()),
                 pool_size: 4,
                 run_migrations: false,
+                ..DatabaseConfig::default()
             },
             poll_interval_ms: 200,
             heartbeat_interval_ms: 300,

@@ -3,145 +3,200 @@
 
 use super::SOURCES;
 use super::column;
-use crate::dsl::{Column, ColumnType as T, Resource};
-use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
+use crate::schema::events;
+use bigdecimal::BigDecimal;
+use diesel::{QueryResult, sql_query, sql_types as st};
+use diesel::{Queryable, Selectable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use query::{Direction, Kind, ListSpec, field, order};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Filterable/sortable event columns: everything the seed lists plus the conversion columns.
-pub static EVENTS: Resource = Resource {
-    name: "events",
-    table: "events",
-    select: "id, name, payload, session_id, external_user_id, \"timestamp\", url, platform, browser, \
-             source, order_id, total_amount::float8 AS total_amount, currency, product_id, \
-             utm_source, utm_medium, utm_campaign",
-    columns: &[
-        Column {
-            name: "id",
-            sql: "id",
-            ty: T::Id("evt"),
-        },
-        Column {
-            name: "name",
-            sql: "name",
-            ty: T::Text,
-        },
-        Column {
-            name: "payload",
-            sql: "payload",
-            ty: T::Json,
-        },
-        Column {
-            name: "sessionId",
-            sql: "session_id",
-            ty: T::Uuid,
-        },
-        Column {
-            name: "externalUserId",
-            sql: "external_user_id",
-            ty: T::Text,
-        },
-        Column {
-            name: "timestamp",
-            sql: "\"timestamp\"",
-            ty: T::Timestamp,
-        },
-        Column {
-            name: "url",
-            sql: "url",
-            ty: T::Text,
-        },
-        Column {
-            name: "platform",
-            sql: "platform",
-            ty: T::Text,
-        },
-        Column {
-            name: "browser",
-            sql: "browser",
-            ty: T::Text,
-        },
-        Column {
-            name: "source",
-            sql: "source",
-            ty: T::Enum(SOURCES),
-        },
-        Column {
-            name: "orderId",
-            sql: "order_id",
-            ty: T::Text,
-        },
-        Column {
-            name: "totalAmount",
-            sql: "total_amount",
-            ty: T::Number,
-        },
-        Column {
-            name: "currency",
-            sql: "currency",
-            ty: T::Text,
-        },
-        Column {
-            name: "productId",
-            sql: "product_id",
-            ty: T::Text,
-        },
-        Column {
-            name: "utmSource",
-            sql: "utm_source",
-            ty: T::Text,
-        },
-        Column {
-            name: "utmMedium",
-            sql: "utm_medium",
-            ty: T::Text,
-        },
-        Column {
-            name: "utmCampaign",
-            sql: "utm_campaign",
-            ty: T::Text,
-        },
+pub static EVENTS: LazyLock<ListSpec<events::table, EventRow>> = LazyLock::new(|| ListSpec {
+    resource: "events",
+    fields: vec![
+        field!(
+            "id",
+            events::id,
+            Uuid,
+            Kind::PrefixedUuid("evt"),
+            [Eq, Ne, In],
+            "id"
+        ),
+        field!(
+            "name",
+            events::name,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "name"
+        ),
+        field!(
+            "payload",
+            events::payload,
+            String,
+            Kind::Json,
+            [LikeJson, Is],
+            "payload"
+        ),
+        field!(
+            "sessionId",
+            events::session_id,
+            Uuid,
+            Kind::PrefixedUuid("ses"),
+            [Eq, Ne, In, Is],
+            "sessionId"
+        ),
+        field!(
+            "externalUserId",
+            events::external_user_id,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "externalUserId"
+        ),
+        field!(
+            "timestamp",
+            events::timestamp,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Eq, Ne, In, Ge, Le, Lt, Is],
+            "timestamp"
+        ),
+        field!(
+            "url",
+            events::url,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "url"
+        ),
+        field!(
+            "platform",
+            events::platform,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "platform"
+        ),
+        field!(
+            "browser",
+            events::browser,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "browser"
+        ),
+        field!(
+            "source",
+            events::source,
+            String,
+            Kind::Enum(SOURCES),
+            [Eq, Ne, In, Is],
+            "source"
+        ),
+        field!(
+            "orderId",
+            events::order_id,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "orderId"
+        ),
+        field!(
+            "totalAmount",
+            events::total_amount,
+            BigDecimal,
+            Kind::Decimal,
+            [Eq, Ne, In, Ge, Le, Is],
+            "totalAmount"
+        ),
+        field!(
+            "currency",
+            events::currency,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "currency"
+        ),
+        field!(
+            "productId",
+            events::product_id,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "productId"
+        ),
+        field!(
+            "utmSource",
+            events::utm_source,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "utmSource"
+        ),
+        field!(
+            "utmMedium",
+            events::utm_medium,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "utmMedium"
+        ),
+        field!(
+            "utmCampaign",
+            events::utm_campaign,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "utmCampaign"
+        ),
     ],
-    default_order: "timestamp",
-    tiebreak: "id",
-};
+    filters: vec![],
+    sorts: vec![
+        order!("id", events::id),
+        order!("name", events::name),
+        order!("sessionId", events::session_id),
+        order!("externalUserId", events::external_user_id),
+        order!("timestamp", events::timestamp),
+        order!("url", events::url),
+        order!("platform", events::platform),
+        order!("browser", events::browser),
+        order!("source", events::source),
+        order!("orderId", events::order_id),
+        order!("totalAmount", events::total_amount),
+        order!("currency", events::currency),
+        order!("productId", events::product_id),
+        order!("utmSource", events::utm_source),
+        order!("utmMedium", events::utm_medium),
+        order!("utmCampaign", events::utm_campaign),
+    ],
+    tiebreak: order!("id", events::id),
+    default_sort: &[("timestamp", Direction::Desc)],
+    includes: &[],
+});
 
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub struct EventRow {
-    #[diesel(sql_type = st::Uuid)]
     pub id: Uuid,
-    #[diesel(sql_type = st::Text)]
     pub name: String,
-    #[diesel(sql_type = st::Jsonb)]
     pub payload: serde_json::Value,
-    #[diesel(sql_type = st::Nullable<st::Uuid>)]
     pub session_id: Option<Uuid>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub external_user_id: Option<String>,
-    #[diesel(sql_type = st::Timestamptz)]
     pub timestamp: OffsetDateTime,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub url: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub platform: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub browser: Option<String>,
-    #[diesel(sql_type = st::Text)]
     pub source: String,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub order_id: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Double>)]
-    pub total_amount: Option<f64>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
+    pub total_amount: Option<BigDecimal>,
     pub currency: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub product_id: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub utm_source: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub utm_medium: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub utm_campaign: Option<String>,
 }
 
@@ -179,6 +234,10 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
+    // SQL text on purpose: diesel cannot express `INSERT … SELECT FROM unnest($arrays)`,
+    // which binds one array per column (a fixed parameter count and one prepared
+    // statement whatever the batch size); `insert_into(..).values(vec)` would bind
+    // rows × columns parameters and prepare a new statement per batch size.
     sql_query(
         "INSERT INTO events (project_id, id, \"timestamp\", received_at, name, payload, session_id, \
          external_user_id, url, platform, browser, source, message_id, order_id, total_amount, \
@@ -211,3 +270,5 @@ pub async fn insert(
     .execute(conn)
     .await
 }
+
+super::listing::sources!(events, EventRow);

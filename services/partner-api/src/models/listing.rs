@@ -1,21 +1,27 @@
-//! The one list query: a page of a [`Resource`](crate::dsl::Resource) for a
-//! project, plus `totalCount` at a bounded cost.
+//! The one list query of the partner API: a page of a resource for a project
+//! (through `crates/query`'s `q[…]` dialect), plus `totalCount` at a bounded cost.
 //!
 //! `totalCount` strategy (see README, "totalCount"):
 //! 1. when the page is the last one (fewer rows than perPage), the total is
 //!    `offset + rows` — no second query;
-//! 2. otherwise an exact `count(*)` over the same filters runs under
-//!    `SET LOCAL statement_timeout` (`query.count_timeout_ms`);
+//! 2. otherwise an exact `count(*)` over the same filters runs in a
+//!    transaction with its own `statement_timeout` (`query.count_timeout_ms`);
 //! 3. when that budget is exceeded, the planner's row estimate for the same
 //!    filters is returned instead, and the response carries
 //!    `X-Total-Count-Estimated: true`. A budget of 0 skips the exact count.
+//!
+//! The rows query itself runs under the pool's `statement_timeout` (503
+//! `query_timeout` when it fires).
 
-use super::{Count, bind_all};
-use crate::dsl::{Bind, ListQuery};
-use diesel::{QueryableByName, pg::Pg, result::Error as DieselError, sql_query, sql_types};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel::{
+    pg::Pg,
+    query_builder::QueryFragment,
+    query_dsl::methods::{FilterDsl, LimitDsl, OffsetDsl, ThenOrderDsl},
+    result::Error as DieselError,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, methods::LoadQuery};
 use error_envelope::ApiError;
-use uuid::Uuid;
+use query::{Ordering, PageQuery, Predicate};
 
 pub struct Listed<R> {
     pub rows: Vec<R>,
@@ -23,39 +29,51 @@ pub struct Listed<R> {
     pub total_exact: bool,
 }
 
-pub async fn list<R>(
+/// The three boxed queries of one resource for one project: its rows, their
+/// `count(*)`, and a bare select of the same rows (for the planner's estimate).
+pub struct Sources<Rows, Count, Plan> {
+    pub rows: Rows,
+    pub count: Count,
+    pub plan: Plan,
+}
+
+/// [`Sources`] of table `T` selecting `R`, with `Id` for the estimate.
+pub type SourcesOf<T, R, Id> = Sources<
+    diesel::dsl::IntoBoxed<'static, diesel::dsl::Select<T, diesel::dsl::AsSelect<R, Pg>>, Pg>,
+    diesel::dsl::IntoBoxed<'static, diesel::dsl::Select<T, diesel::dsl::CountStar>, Pg>,
+    diesel::dsl::IntoBoxed<'static, diesel::dsl::Select<T, Id>, Pg>,
+>;
+
+pub async fn list<QS, R, Rows, Count, Plan>(
     conn: &mut AsyncPgConnection,
-    project: Uuid,
-    q: &ListQuery,
+    q: &PageQuery<'static, QS, R>,
+    sources: Sources<Rows, Count, Plan>,
     count_timeout_ms: u64,
 ) -> Result<Listed<R>, ApiError>
 where
-    R: QueryableByName<Pg> + Send + 'static,
+    QS: 'static,
+    R: Send + 'static,
+    Rows: FilterDsl<Predicate<QS>, Output = Rows>
+        + ThenOrderDsl<Ordering<QS>, Output = Rows>
+        + OffsetDsl<Output = Rows>
+        + LimitDsl<Output = Rows>
+        + LoadQuery<'static, AsyncPgConnection, R>
+        + Send
+        + 'static,
+    Count: FilterDsl<Predicate<QS>, Output = Count>
+        + LoadQuery<'static, AsyncPgConnection, i64>
+        + Send
+        + 'static,
+    Plan: FilterDsl<Predicate<QS>, Output = Plan> + QueryFragment<Pg> + Send + 'static,
 {
-    let r = q.resource;
-    let (cond, binds) = q.where_sql(2);
-    let n = 2 + binds.len();
-    let sql = format!(
-        "SELECT {} FROM {} WHERE project_id = $1{cond}{} LIMIT ${n} OFFSET ${}",
-        r.select,
-        r.table,
-        q.order_sql(),
-        n + 1
-    );
-    let per_page = i64::from(q.page.per_page);
-    let offset = q.page.offset();
-    let mut all = binds.clone();
-    all.push(Bind::BigInt(per_page));
-    all.push(Bind::BigInt(offset));
-    let rows: Vec<R> = bind_all(
-        sql_query(sql)
-            .into_boxed()
-            .bind::<sql_types::Uuid, _>(project),
-        all,
-    )
-    .load(conn)
-    .await?;
+    let rows: Vec<R> = q
+        .apply(sources.rows)?
+        .load(conn)
+        .await
+        .map_err(query::list_error)?;
     let len = rows.len() as i64;
+    let per_page = q.page.limit();
+    let offset = q.page.offset();
     if len < per_page && (len > 0 || offset == 0) {
         return Ok(Listed {
             rows,
@@ -63,82 +81,66 @@ where
             total_exact: true,
         });
     }
-    let where_sql = format!("FROM {} WHERE project_id = $1{cond}", r.table);
+    let estimate = async |conn: &mut AsyncPgConnection, plan: Plan| {
+        query::estimated_rows(conn, q.filter(plan)?).await
+    };
     if count_timeout_ms == 0 {
-        let estimate = estimated_count(conn, project, &where_sql, binds).await?;
+        let estimate = estimate(conn, sources.plan).await?;
         return Ok(Listed {
             rows,
             total: estimate.max(offset + len),
             total_exact: false,
         });
     }
-    match exact_count(conn, project, &where_sql, &binds, count_timeout_ms).await {
+    let count = q.filter(sources.count)?;
+    let exact = conn
+        .transaction::<i64, DieselError, _>(async move |c| {
+            query::set_local_statement_timeout(c, count_timeout_ms).await?;
+            count.get_result(c).await
+        })
+        .await;
+    match exact {
         Ok(total) => Ok(Listed {
             rows,
             total,
             total_exact: true,
         }),
-        Err(DieselError::DatabaseError(_, info))
-            if info.message().contains("statement timeout") =>
-        {
-            let estimate = estimated_count(conn, project, &where_sql, binds).await?;
+        Err(e) if query::is_statement_timeout(&e) => {
+            let estimate = estimate(conn, sources.plan).await?;
             Ok(Listed {
                 rows,
                 total: estimate.max(offset + len),
                 total_exact: false,
             })
         }
-        Err(e) => Err(ApiError::internal(e)),
+        Err(e) => Err(query::list_error(e)),
     }
 }
 
-async fn exact_count(
-    conn: &mut AsyncPgConnection,
-    project: Uuid,
-    where_sql: &str,
-    binds: &[Bind],
-    timeout_ms: u64,
-) -> Result<i64, DieselError> {
-    let sql = format!("SELECT count(*) AS n {where_sql}");
-    let binds = binds.to_vec();
-    conn.transaction::<i64, DieselError, _>(async move |c| {
-        sql_query(format!("SET LOCAL statement_timeout = {timeout_ms}"))
-            .execute(c)
-            .await?;
-        let count: Count = bind_all(
-            sql_query(sql)
-                .into_boxed()
-                .bind::<sql_types::Uuid, _>(project),
-            binds,
-        )
-        .get_result(c)
-        .await?;
-        Ok(count.n)
-    })
-    .await
+/// `sources!(events, EventRow)` in a model: `pub fn sources(project)`, the
+/// [`Sources`] of that table for one project.
+macro_rules! sources {
+    ($table:ident, $row:ty) => {
+        /// The project's rows, their count, and a bare select for the planner's estimate.
+        pub fn sources(
+            project: Uuid,
+        ) -> super::listing::SourcesOf<$table::table, $row, $table::id> {
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            super::listing::Sources {
+                rows: $table::table
+                    .select(<$row>::as_select())
+                    .into_boxed()
+                    .filter($table::project_id.eq(project)),
+                count: $table::table
+                    .select(diesel::dsl::count_star())
+                    .into_boxed()
+                    .filter($table::project_id.eq(project)),
+                plan: $table::table
+                    .select($table::id)
+                    .into_boxed()
+                    .filter($table::project_id.eq(project)),
+            }
+        }
+    };
 }
-
-#[derive(QueryableByName)]
-struct Plan {
-    #[diesel(sql_type = sql_types::Json)]
-    #[diesel(column_name = "QUERY PLAN")]
-    plan: serde_json::Value,
-}
-
-async fn estimated_count(
-    conn: &mut AsyncPgConnection,
-    project: Uuid,
-    where_sql: &str,
-    binds: Vec<Bind>,
-) -> Result<i64, ApiError> {
-    let sql = format!("EXPLAIN (FORMAT JSON) SELECT 1 {where_sql}");
-    let plan: Plan = bind_all(
-        sql_query(sql)
-            .into_boxed()
-            .bind::<sql_types::Uuid, _>(project),
-        binds,
-    )
-    .get_result(conn)
-    .await?;
-    Ok(plan.plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0) as i64)
-}
+pub(crate) use sources;

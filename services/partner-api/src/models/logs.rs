@@ -2,74 +2,101 @@
 
 use super::SOURCES;
 use super::column;
-use crate::dsl::{Column, ColumnType as T, Resource};
-use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
+use crate::schema::logs;
+use diesel::{QueryResult, sql_query, sql_types as st};
+use diesel::{Queryable, Selectable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use query::{Direction, Kind, ListSpec, field, order};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub const LEVELS: &[&str] = &["debug", "info", "warn", "error"];
 
-pub static LOGS: Resource = Resource {
-    name: "logs",
-    table: "logs",
-    select: "id, level, message, source, session_id, \"timestamp\", url",
-    columns: &[
-        Column {
-            name: "id",
-            sql: "id",
-            ty: T::Id("log"),
-        },
-        Column {
-            name: "level",
-            sql: "level",
-            ty: T::Enum(LEVELS),
-        },
-        Column {
-            name: "message",
-            sql: "message",
-            ty: T::Text,
-        },
-        Column {
-            name: "source",
-            sql: "source",
-            ty: T::Enum(SOURCES),
-        },
-        Column {
-            name: "sessionId",
-            sql: "session_id",
-            ty: T::Uuid,
-        },
-        Column {
-            name: "timestamp",
-            sql: "\"timestamp\"",
-            ty: T::Timestamp,
-        },
-        Column {
-            name: "url",
-            sql: "url",
-            ty: T::Text,
-        },
+pub static LOGS: LazyLock<ListSpec<logs::table, LogRow>> = LazyLock::new(|| ListSpec {
+    resource: "logs",
+    fields: vec![
+        field!(
+            "id",
+            logs::id,
+            Uuid,
+            Kind::PrefixedUuid("log"),
+            [Eq, Ne, In],
+            "id"
+        ),
+        field!(
+            "level",
+            logs::level,
+            String,
+            Kind::Enum(LEVELS),
+            [Eq, Ne, In, Is],
+            "level"
+        ),
+        field!(
+            "message",
+            logs::message,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "message"
+        ),
+        field!(
+            "source",
+            logs::source,
+            String,
+            Kind::Enum(SOURCES),
+            [Eq, Ne, In, Is],
+            "source"
+        ),
+        field!(
+            "sessionId",
+            logs::session_id,
+            Uuid,
+            Kind::PrefixedUuid("ses"),
+            [Eq, Ne, In, Is],
+            "sessionId"
+        ),
+        field!(
+            "timestamp",
+            logs::timestamp,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Eq, Ne, In, Ge, Le, Lt, Is],
+            "timestamp"
+        ),
+        field!(
+            "url",
+            logs::url,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "url"
+        ),
     ],
-    default_order: "timestamp",
-    tiebreak: "id",
-};
+    filters: vec![],
+    sorts: vec![
+        order!("id", logs::id),
+        order!("level", logs::level),
+        order!("message", logs::message),
+        order!("source", logs::source),
+        order!("sessionId", logs::session_id),
+        order!("timestamp", logs::timestamp),
+        order!("url", logs::url),
+    ],
+    tiebreak: order!("id", logs::id),
+    default_sort: &[("timestamp", Direction::Desc)],
+    includes: &[],
+});
 
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = logs, check_for_backend(diesel::pg::Pg))]
 pub struct LogRow {
-    #[diesel(sql_type = st::Uuid)]
     pub id: Uuid,
-    #[diesel(sql_type = st::Text)]
     pub level: String,
-    #[diesel(sql_type = st::Text)]
     pub message: String,
-    #[diesel(sql_type = st::Text)]
     pub source: String,
-    #[diesel(sql_type = st::Nullable<st::Uuid>)]
     pub session_id: Option<Uuid>,
-    #[diesel(sql_type = st::Timestamptz)]
     pub timestamp: OffsetDateTime,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub url: Option<String>,
 }
 
@@ -94,6 +121,10 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
+    // SQL text on purpose: diesel cannot express `INSERT … SELECT FROM unnest($arrays)`,
+    // which binds one array per column (a fixed parameter count and one prepared
+    // statement whatever the batch size); `insert_into(..).values(vec)` would bind
+    // rows × columns parameters and prepare a new statement per batch size.
     sql_query(
         "INSERT INTO logs (project_id, id, \"timestamp\", received_at, level, message, source, \
          session_id, url, message_id) \
@@ -113,3 +144,5 @@ pub async fn insert(
     .execute(conn)
     .await
 }
+
+super::listing::sources!(logs, LogRow);

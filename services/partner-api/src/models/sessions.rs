@@ -3,115 +3,159 @@
 
 use super::SOURCES;
 use super::column;
-use crate::dsl::{Column, ColumnType as T, Resource};
-use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
+use crate::schema::sessions;
+use diesel::{QueryResult, sql_query, sql_types as st};
+use diesel::{Queryable, Selectable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use query::{Direction, Kind, ListSpec, field, order};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub static SESSIONS: Resource = Resource {
-    name: "sessions",
-    table: "sessions",
-    select: "id, device_id, external_user_id, platform, browser, utm_source, utm_medium, \
-             utm_campaign, referrer, landing_page, source, started_at, created_at",
-    columns: &[
-        Column {
-            name: "id",
-            sql: "id",
-            ty: T::Id("ses"),
-        },
-        Column {
-            name: "deviceId",
-            sql: "device_id",
-            ty: T::Uuid,
-        },
-        Column {
-            name: "externalUserId",
-            sql: "external_user_id",
-            ty: T::Text,
-        },
-        Column {
-            name: "platform",
-            sql: "platform",
-            ty: T::Text,
-        },
-        Column {
-            name: "browser",
-            sql: "browser",
-            ty: T::Text,
-        },
-        Column {
-            name: "utmSource",
-            sql: "utm_source",
-            ty: T::Text,
-        },
-        Column {
-            name: "utmMedium",
-            sql: "utm_medium",
-            ty: T::Text,
-        },
-        Column {
-            name: "utmCampaign",
-            sql: "utm_campaign",
-            ty: T::Text,
-        },
-        Column {
-            name: "referrer",
-            sql: "referrer",
-            ty: T::Text,
-        },
-        Column {
-            name: "landingPage",
-            sql: "landing_page",
-            ty: T::Text,
-        },
-        Column {
-            name: "source",
-            sql: "source",
-            ty: T::Enum(SOURCES),
-        },
-        Column {
-            name: "startedAt",
-            sql: "started_at",
-            ty: T::Timestamp,
-        },
-        Column {
-            name: "createdAt",
-            sql: "created_at",
-            ty: T::Timestamp,
-        },
+pub static SESSIONS: LazyLock<ListSpec<sessions::table, SessionRow>> = LazyLock::new(|| ListSpec {
+    resource: "sessions",
+    fields: vec![
+        field!(
+            "id",
+            sessions::id,
+            Uuid,
+            Kind::PrefixedUuid("ses"),
+            [Eq, Ne, In],
+            "id"
+        ),
+        field!(
+            "deviceId",
+            sessions::device_id,
+            Uuid,
+            Kind::Uuid,
+            [Eq, Ne, In, Is],
+            "deviceId"
+        ),
+        field!(
+            "externalUserId",
+            sessions::external_user_id,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "externalUserId"
+        ),
+        field!(
+            "platform",
+            sessions::platform,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "platform"
+        ),
+        field!(
+            "browser",
+            sessions::browser,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "browser"
+        ),
+        field!(
+            "utmSource",
+            sessions::utm_source,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "utmSource"
+        ),
+        field!(
+            "utmMedium",
+            sessions::utm_medium,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "utmMedium"
+        ),
+        field!(
+            "utmCampaign",
+            sessions::utm_campaign,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "utmCampaign"
+        ),
+        field!(
+            "referrer",
+            sessions::referrer,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "referrer"
+        ),
+        field!(
+            "landingPage",
+            sessions::landing_page,
+            String,
+            Kind::Text,
+            [Eq, Ne, In, Like, Ge, Le, Is],
+            "landingPage"
+        ),
+        field!(
+            "source",
+            sessions::source,
+            String,
+            Kind::Enum(SOURCES),
+            [Eq, Ne, In, Is],
+            "source"
+        ),
+        field!(
+            "startedAt",
+            sessions::started_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Eq, Ne, In, Ge, Le, Lt, Is],
+            "startedAt"
+        ),
+        field!(
+            "createdAt",
+            sessions::created_at,
+            OffsetDateTime,
+            Kind::Timestamp,
+            [Eq, Ne, In, Ge, Le, Lt, Is],
+            "createdAt"
+        ),
     ],
-    default_order: "createdAt",
-    tiebreak: "id",
-};
+    filters: vec![],
+    sorts: vec![
+        order!("id", sessions::id),
+        order!("deviceId", sessions::device_id),
+        order!("externalUserId", sessions::external_user_id),
+        order!("platform", sessions::platform),
+        order!("browser", sessions::browser),
+        order!("utmSource", sessions::utm_source),
+        order!("utmMedium", sessions::utm_medium),
+        order!("utmCampaign", sessions::utm_campaign),
+        order!("referrer", sessions::referrer),
+        order!("landingPage", sessions::landing_page),
+        order!("source", sessions::source),
+        order!("startedAt", sessions::started_at),
+        order!("createdAt", sessions::created_at),
+    ],
+    tiebreak: order!("id", sessions::id),
+    default_sort: &[("createdAt", Direction::Desc)],
+    includes: &[],
+});
 
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
 pub struct SessionRow {
-    #[diesel(sql_type = st::Uuid)]
     pub id: Uuid,
-    #[diesel(sql_type = st::Nullable<st::Uuid>)]
     pub device_id: Option<Uuid>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub external_user_id: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub platform: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub browser: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub utm_source: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub utm_medium: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub utm_campaign: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub referrer: Option<String>,
-    #[diesel(sql_type = st::Nullable<st::Text>)]
     pub landing_page: Option<String>,
-    #[diesel(sql_type = st::Text)]
     pub source: String,
-    #[diesel(sql_type = st::Timestamptz)]
     pub started_at: OffsetDateTime,
-    #[diesel(sql_type = st::Timestamptz)]
     pub created_at: OffsetDateTime,
 }
 
@@ -124,6 +168,10 @@ pub async fn insert(
     if rows.is_empty() {
         return Ok(0);
     }
+    // SQL text on purpose: diesel cannot express `INSERT … SELECT FROM unnest($arrays)`,
+    // which binds one array per column (a fixed parameter count and one prepared
+    // statement whatever the batch size); `insert_into(..).values(vec)` would bind
+    // rows × columns parameters and prepare a new statement per batch size.
     sql_query(
         "INSERT INTO sessions (project_id, id, device_id, external_user_id, platform, browser, \
          utm_source, utm_medium, utm_campaign, referrer, landing_page, source, started_at, created_at) \
@@ -148,3 +196,5 @@ pub async fn insert(
     .execute(conn)
     .await
 }
+
+super::listing::sources!(sessions, SessionRow);

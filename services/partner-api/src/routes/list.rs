@@ -1,14 +1,14 @@
 //! `GET /api/partner/{events,logs,sessions}`: one handler shape over the DSL.
 
 use crate::{
-    AppState, dsl,
-    models::{events::EVENTS, listing, logs::LOGS, sessions::SESSIONS},
+    AppState,
+    models::{events, listing, logs, sessions},
     views::{EventView, LogView, SessionView},
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::{extract::Scoped, scopes::Read};
-use diesel::{QueryableByName, pg::Pg};
 use error_envelope::{ApiError, ErrorCode};
+use query::PageQuery;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -17,7 +17,22 @@ pub async fn events(
     auth: Scoped<Read>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    list::<crate::models::events::EventRow, EventView>(&state, &auth, &req, &EVENTS).await
+    let project = state.project_of(auth.principal()).await?;
+    let q = PageQuery::parse(
+        &events::EVENTS,
+        &query_pairs(&req)?,
+        &state.config.query.page_limits(),
+        "projectId",
+    )?;
+    let mut conn = db::conn(&state.pool).await?;
+    let listed = listing::list(
+        &mut conn,
+        &q,
+        events::sources(project),
+        state.config.query.count_timeout_ms,
+    )
+    .await?;
+    respond::<_, EventView>("events", &q, listed)
 }
 
 pub async fn logs(
@@ -25,7 +40,22 @@ pub async fn logs(
     auth: Scoped<Read>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    list::<crate::models::logs::LogRow, LogView>(&state, &auth, &req, &LOGS).await
+    let project = state.project_of(auth.principal()).await?;
+    let q = PageQuery::parse(
+        &logs::LOGS,
+        &query_pairs(&req)?,
+        &state.config.query.page_limits(),
+        "projectId",
+    )?;
+    let mut conn = db::conn(&state.pool).await?;
+    let listed = listing::list(
+        &mut conn,
+        &q,
+        logs::sources(project),
+        state.config.query.count_timeout_ms,
+    )
+    .await?;
+    respond::<_, LogView>("logs", &q, listed)
 }
 
 pub async fn sessions(
@@ -33,7 +63,22 @@ pub async fn sessions(
     auth: Scoped<Read>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    list::<crate::models::sessions::SessionRow, SessionView>(&state, &auth, &req, &SESSIONS).await
+    let project = state.project_of(auth.principal()).await?;
+    let q = PageQuery::parse(
+        &sessions::SESSIONS,
+        &query_pairs(&req)?,
+        &state.config.query.page_limits(),
+        "projectId",
+    )?;
+    let mut conn = db::conn(&state.pool).await?;
+    let listed = listing::list(
+        &mut conn,
+        &q,
+        sessions::sources(project),
+        state.config.query.count_timeout_ms,
+    )
+    .await?;
+    respond::<_, SessionView>("sessions", &q, listed)
 }
 
 /// The raw query pairs, in order and with repetitions (several `__order`s, repeated filters).
@@ -47,24 +92,18 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
     })
 }
 
-async fn list<R, V>(
-    state: &AppState,
-    auth: &Scoped<Read>,
-    req: &HttpRequest,
-    resource: &'static dsl::Resource,
+/// `{"<name>": [...], "totalCount", "page", "perPage"}` (+ `X-Total-Count-Estimated`).
+fn respond<R, V>(
+    name: &str,
+    q: &PageQuery<'static, impl Sized, R>,
+    listed: listing::Listed<R>,
 ) -> Result<HttpResponse, ApiError>
 where
-    R: QueryableByName<Pg> + Send + 'static,
     V: From<R> + Serialize,
 {
-    let q = dsl::parse(resource, &query_pairs(req)?, &state.config.query)?;
-    let project = state.project_of(auth.principal()).await?;
-    let mut conn = db::conn(&state.pool).await?;
-    let listed =
-        listing::list::<R>(&mut conn, project, &q, state.config.query.count_timeout_ms).await?;
     let rows: Vec<V> = listed.rows.into_iter().map(V::from).collect();
     let mut body = Map::new();
-    body.insert(resource.name.to_owned(), serde_json::to_value(rows)?);
+    body.insert(name.to_owned(), serde_json::to_value(rows)?);
     body.insert("totalCount".into(), json!(listed.total));
     body.insert("page".into(), json!(q.page.page));
     body.insert("perPage".into(), json!(q.page.per_page));

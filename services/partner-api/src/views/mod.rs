@@ -66,7 +66,9 @@ impl From<EventRow> for EventView {
             browser: r.browser,
             source: r.source,
             order_id: r.order_id,
-            total_amount: r.total_amount,
+            total_amount: r
+                .total_amount
+                .and_then(|d| bigdecimal::ToPrimitive::to_f64(&d)),
             currency: r.currency,
             product_id: r.product_id,
             utm_source: r.utm_source,

@@ -130,6 +130,18 @@ async fn uuid_id_and_enum_columns() {
         ev(&app, &format!("q[sessionId__in]={S1},{S2}")).await.len(),
         3
     );
+    // the API's own session ids (`ses_<32 hex>`, as /api/partner/sessions shows them) work too
+    let ses1 = format!("ses_{}", S1.replace('-', ""));
+    assert_eq!(
+        ev(&app, &format!("q[sessionId__eq]={ses1}")).await,
+        v(&["signup", "page_view"])
+    );
+    assert_eq!(
+        ev(&app, &format!("q[sessionId__in]={ses1},{S2}"))
+            .await
+            .len(),
+        3
+    );
     assert_eq!(
         ev(&app, "q[sessionId__is]=null").await,
         v(&["100%_real", "Purchase_Refund"])

@@ -27,6 +27,7 @@ impl TestApp {
                 url: SecretUrl::new(db_url.clone()),
                 pool_size: 8,
                 run_migrations: false,
+                ..Default::default()
             },
             auth_grpc_url: "http://127.0.0.1:9".into(),
             ..Config::default()

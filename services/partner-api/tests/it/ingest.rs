@@ -329,3 +329,31 @@ async fn overlapping_batches_in_opposite_orders_do_not_deadlock() {
     assert_eq!(accepted, 100);
     assert_eq!(count(&app, "SELECT count(*) AS n FROM events").await, 100);
 }
+
+/// PostgreSQL cannot store NUL: such items are rejected like any invalid value, never a 500.
+#[tokio::test]
+async fn nul_characters_are_rejected_not_500() {
+    let app = TestApp::spawn().await;
+    let b = app
+        .ingest_ok(json!({
+            "events": [
+                {"name": "a\u{0}b"},
+                {"name": "ok", "payload": {"note": "x\u{0}"}},
+                {"name": "ok", "payload": {"k\u{0}": 1}},
+                {"name": "clean"}
+            ],
+            "logs": [{"level": "info", "message": "m\u{0}"}]
+        }))
+        .await;
+    assert_eq!(
+        names(&b, "events", "status"),
+        ["rejected", "rejected", "rejected", "accepted"],
+        "{b}"
+    );
+    assert_eq!(names(&b, "logs", "status"), ["rejected"], "{b}");
+    // and in the query DSL: 400 invalid_q naming the parameter
+    let (status, body) = app.get("/api/partner/events?q[name__eq]=a%00b").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_q");
+    assert_eq!(body["error"]["details"]["parameter"], "q[name__eq]");
+}

@@ -1,8 +1,6 @@
 //! Contract files and operations: OpenAPI in sync, schema in sync with the migrations, seed.
 
 use crate::helpers::TestApp;
-use diesel::{QueryableByName, sql_query, sql_types as st};
-use diesel_async::RunQueryDsl;
 use serde_json::Value;
 
 #[tokio::test]
@@ -37,28 +35,18 @@ async fn openapi_file_is_current_and_served() {
 
 #[tokio::test]
 async fn schema_matches_migrations() {
-    #[derive(QueryableByName)]
-    struct Col {
-        #[diesel(sql_type = st::Text)]
-        column_name: String,
-    }
     let app = TestApp::spawn().await;
-    let mut c = app.sql().await;
-    for (table, columns) in partner_api::schema::TABLES {
-        let cols: Vec<Col> = sql_query(
-            "SELECT column_name::text AS column_name FROM information_schema.columns \
-             WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
-        )
-        .bind::<st::Text, _>(*table)
-        .load(&mut c)
-        .await
-        .unwrap();
-        let actual: Vec<&str> = cols.iter().map(|c| c.column_name.as_str()).collect();
-        assert_eq!(
-            &actual, columns,
-            "schema.rs drifted from the migrations for {table}"
-        );
-    }
+    testkit::schema_drift::assert_matches(
+        &app.db_url,
+        testkit::declared_tables!(partner_api::schema => projects,
+            events,
+            logs,
+            sessions,
+            ingest_dedup,
+            event_dictionary),
+        &[],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -69,6 +57,7 @@ async fn seed_makes_a_healthy_demo_project() {
             url: service_kit::config::SecretUrl::new(app.db_url.clone()),
             pool_size: 4,
             run_migrations: false,
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -1,4 +1,4 @@
-//! Pagination for list endpoints.
+//! Keyset pagination (never OFFSET) and page/perPage parameters.
 //!
 //! - [`CursorCodec`]: keyset cursors (never OFFSET). A cursor holds the sort
 //!   key values of the last row of a page, a format version, and an HMAC over
@@ -86,14 +86,17 @@ impl CursorCodec {
     }
 }
 
-/// Parses `limit`: absent → [`DEFAULT_LIMIT`]; 1..=[`MAX_LIMIT`] or 400 `validation_failed`.
+/// Parses `limit`: absent → [`DEFAULT_LIMIT`]; 1..=[`MAX_LIMIT`] or 400
+/// `validation_failed` with `details.parameter` (query parameters are named
+/// in `details.parameter`, body fields in `details.field`).
 pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_LIMIT);
     };
     match raw.parse::<u32>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        _ => Err(ApiError::validation(
+        _ => Err(ApiError::bad_parameter(
+            error_envelope::ErrorCode::ValidationFailed,
             "limit",
             format!("limit must be an integer from 1 to {MAX_LIMIT}"),
         )),
@@ -188,6 +191,10 @@ impl PageParams {
 
     pub fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
     }
 }
 
