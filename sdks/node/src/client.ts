@@ -81,6 +81,10 @@ export class Campaigns extends Namespace {
   list(params?: ListParams<'listCampaigns'>, opts?: RequestOptions): PagedList<Campaign> {
     return this.paged('/api/v1/campaigns', params, opts);
   }
+  /** `GET /api/v1/campaigns/{id}` (campaigns:read). */
+  get(id: string, opts?: RequestOptions): Promise<Campaign> {
+    return this.one('GET', `/api/v1/campaigns/${seg(id)}`, opts);
+  }
   /** `POST /api/v1/campaigns` (campaigns:write). */
   create(attributes: Schemas['CampaignCreate'], opts?: RequestOptions): Promise<Campaign> {
     return this.one('POST', '/api/v1/campaigns', { ...opts, body: doc('campaign', attributes) });
@@ -95,6 +99,10 @@ export class Journeys extends Namespace {
   /** `GET /api/v1/journeys` (journeys:read). */
   list(params?: ListParams<'listJourneys'>, opts?: RequestOptions): PagedList<Journey> {
     return this.paged('/api/v1/journeys', params, opts);
+  }
+  /** `GET /api/v1/journeys/{id}` (journeys:read). */
+  get(id: string, opts?: RequestOptions): Promise<Journey> {
+    return this.one('GET', `/api/v1/journeys/${seg(id)}`, opts);
   }
   /** `POST /api/v1/journeys` (journeys:write). */
   create(attributes: Schemas['JourneyCreate'], opts?: RequestOptions): Promise<Journey> {

@@ -33,6 +33,9 @@ test('the seed snippet, verbatim', opts, async () => {
     // Launching again with the same key replays the first answer instead of 409 invalid_state.
     const again = await sumeru.campaigns.launch('cam_abc123', { idempotencyKey: 'launch-spring-2026-05-10' });
     assert.equal(again.status, 'active');
+    // The campaign a launch answers with is readable on its own (GET /api/v1/campaigns/{id}).
+    assert.equal((await sumeru.campaigns.get('cam_abc123')).status, 'active');
+    assert.equal((await sumeru.journeys.get('jrn_abc')).id, 'jrn_abc');
     assert.ok(sumeru.rateLimit.limit > 0 && sumeru.rateLimit.remaining >= 0 && sumeru.rateLimit.reset > 1.7e9, JSON.stringify(sumeru.rateLimit));
     assert.match(sumeru.lastRequestId, /^req_/);
   } finally {

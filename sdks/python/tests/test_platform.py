@@ -39,6 +39,9 @@ def test_the_seed_snippet_verbatim(platform):
     assert customer.relationships["orders"]["links"]["related"] == "/api/v1/customers/cus_abc123/orders"
     # Same key again: the first answer is replayed (no 409 invalid_state).
     assert sumeru.campaigns.launch("cam_abc123", idempotency_key="launch-spring-2026-05-10").status == "active"
+    # The campaign and journey of the seed's examples are readable on their own.
+    assert sumeru.campaigns.get("cam_abc123").status == "active"
+    assert sumeru.journeys.get("jrn_abc").id == "jrn_abc"
     assert sumeru.rate_limit.limit > 0 and sumeru.rate_limit.reset > 1.7e9
     assert sumeru.last_request_id.startswith("req_")
 

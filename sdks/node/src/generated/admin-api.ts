@@ -37,6 +37,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a campaign */
+        get: operations["getCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns/{id}/launch": {
         parameters: {
             query?: never;
@@ -170,6 +187,23 @@ export interface paths {
         put?: never;
         /** Create a journey */
         post: operations["createJourney"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/journeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a journey */
+        get: operations["getJourney"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -919,6 +953,95 @@ export interface operations {
             };
             /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry (codes: service_unavailable) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Public id of the resource */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            attributes: components["schemas"]["CampaignAttributes"];
+                            /** @description Public id with a type prefix (cus_, ord_, cam_, …) */
+                            id: string;
+                            relationships?: components["schemas"]["Relationships"];
+                            /** @constant */
+                            type: "campaign";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token (codes: invalid_token) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks campaigns:read; `details.required_scope` names it (codes: insufficient_scope) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this shop (codes: not_found) */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -2041,6 +2164,95 @@ export interface operations {
             };
         };
     };
+    getJourney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Public id of the resource */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            attributes: components["schemas"]["JourneyAttributes"];
+                            /** @description Public id with a type prefix (cus_, ord_, cam_, …) */
+                            id: string;
+                            relationships?: components["schemas"]["Relationships"];
+                            /** @constant */
+                            type: "journey";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token (codes: invalid_token) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks journeys:read; `details.required_scope` names it (codes: insufficient_scope) */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this shop (codes: not_found) */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry (codes: service_unavailable) */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listEnrollments: {
         parameters: {
             query?: {
@@ -2052,7 +2264,7 @@ export interface operations {
                 "filter[enrolled_after]"?: string;
                 /** @description enrolled before */
                 "filter[enrolled_before]"?: string;
-                /** @description enrollment status(es) */
+                /** @description status(es) */
                 "filter[status]"?: string;
                 /** @description Page size, 1–100 (default 25) */
                 limit?: number;

@@ -222,6 +222,10 @@ class AsyncCampaigns(_AsyncNamespace):
         """`GET /api/v1/campaigns` (campaigns:read)."""
         return self._list("/api/v1/campaigns", filter, sort, limit, cursor)
 
+    async def get(self, campaign_id: str) -> Campaign:
+        """`GET /api/v1/campaigns/{id}` (campaigns:read)."""
+        return await self._t.one("GET", f"/api/v1/campaigns/{_seg(campaign_id)}")
+
     async def create(self, attributes: CampaignCreate, *, idempotency_key: Optional[str] = None) -> Campaign:
         """`POST /api/v1/campaigns` (campaigns:write)."""
         return await self._t.one("POST", "/api/v1/campaigns", body=doc("campaign", attributes), idempotency_key=idempotency_key)
@@ -235,6 +239,10 @@ class AsyncJourneys(_AsyncNamespace):
     def list(self, *, filter: Optional[p.ListJourneysFilter] = None, sort: Union[p.ListJourneysSort, Sequence[p.ListJourneysSort], None] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> AsyncPagedList[Journey]:
         """`GET /api/v1/journeys` (journeys:read)."""
         return self._list("/api/v1/journeys", filter, sort, limit, cursor)
+
+    async def get(self, journey_id: str) -> Journey:
+        """`GET /api/v1/journeys/{id}` (journeys:read)."""
+        return await self._t.one("GET", f"/api/v1/journeys/{_seg(journey_id)}")
 
     async def create(self, attributes: JourneyCreate, *, idempotency_key: Optional[str] = None) -> Journey:
         """`POST /api/v1/journeys` (journeys:write)."""

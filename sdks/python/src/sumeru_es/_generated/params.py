@@ -153,7 +153,7 @@ class ListEnrollmentsFilter(TypedDict, total=False):
     """The `filter[…]` parameters of `listEnrollments`."""
 
     status: Union[str, Sequence[str]]
-    """enrollment status(es)"""
+    """status(es)"""
     customer_id: str
     """enrolled customer"""
     enrolled_after: str
