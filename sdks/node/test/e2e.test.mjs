@@ -134,7 +134,7 @@ test('every typed error carries code, message, details, request_id and status', 
   };
   await check(sumeru.customers.get('cus_000000000000000000000000'), NotFoundError, 404, 'not_found');
   const v = await check(sumeru.customers.list({ limit: 500 }).firstPage(), ValidationError, 400, 'validation_failed');
-  assert.equal(v.details.field, 'limit');
+  assert.equal(v.details.parameter, 'limit');
   await check(new SumeruES({ apiKey: 'copt_live_notarealkeynotarealkeynotareal' }).usage.get(), AuthenticationError, 401, 'invalid_token');
   const ro = new SumeruES({ apiKey: process.env.SUMERU_READONLY_API_KEY });
   const p = await check(ro.customers.update('cus_abc123', { note: 'x' }), PermissionError, 403, 'insufficient_scope');

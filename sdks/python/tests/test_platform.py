@@ -113,7 +113,7 @@ def test_every_typed_error(platform):
     sumeru = SumeruES(api_key=platform["ATLANTIS_API_KEY"])
     check(lambda: sumeru.customers.get("cus_000000000000000000000000"), NotFoundError, 404, "not_found")
     v = check(lambda: sumeru.customers.list(limit=500).first_page(), ValidationError, 400, "validation_failed")
-    assert v.details["field"] == "limit"
+    assert v.details["parameter"] == "limit"
     check(lambda: SumeruES(api_key="copt_live_notarealkeynotarealkeynotareal").usage.get(), AuthenticationError, 401, "invalid_token")
     ro = SumeruES(api_key=platform["SUMERU_READONLY_API_KEY"])
     p = check(lambda: ro.customers.update("cus_abc123", {"note": "x"}), PermissionError, 403, "insufficient_scope")

@@ -358,7 +358,7 @@ fn operation(ep: &Endpoint, doc: &Doc) -> Value {
     responses.insert(
         "400".into(),
         error_response(
-            "Invalid parameter or body; `details.field` names it",
+            "Invalid query parameter (`details.parameter` names it) or body field (`details.field`)",
             &bad_request,
         ),
     );

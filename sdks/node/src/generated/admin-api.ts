@@ -735,7 +735,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -828,7 +828,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -918,7 +918,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1007,7 +1007,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1101,7 +1101,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1230,7 +1230,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1308,7 +1308,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1412,7 +1412,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1536,7 +1536,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1638,7 +1638,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1716,7 +1716,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1818,7 +1818,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1904,7 +1904,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2017,7 +2017,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2107,7 +2107,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2196,7 +2196,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2301,7 +2301,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2411,7 +2411,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2489,7 +2489,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2601,7 +2601,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2691,7 +2691,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2780,7 +2780,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2884,7 +2884,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3003,7 +3003,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed, invalid_cursor) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_cursor) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3081,7 +3081,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3167,7 +3167,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid parameter or body; `details.field` names it (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
