@@ -10,7 +10,7 @@ LIMIT="${BENCH_SMOKE_TIMEOUT:-300}"
 LOGS=.local/bench-smoke
 mkdir -p "$LOGS"
 failed=()
-for name in ratelimit auth gateway admin partner; do
+for name in ratelimit auth gateway admin partner generation; do
   started=$(date +%s)
   if timeout --kill-after=10 "$LIMIT" "deploy/bench/$name.sh" >"$LOGS/$name.log" 2>&1; then
     echo "bench-smoke: $name ok ($(( $(date +%s) - started )) s)"

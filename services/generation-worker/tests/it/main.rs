@@ -8,7 +8,6 @@
 )]
 
 mod api;
-mod bench;
 mod credits;
 mod flows;
 mod harness;
