@@ -38,7 +38,8 @@ pub struct SeedArgs {
     pub runs: i64,
     #[arg(long, default_value_t = 400)]
     pub keywords: i64,
-    /// Also create the ids the seed document's examples use (`cus_abc123`,
+    /// Also create the ids the seed document's examples use (`cus_abc123` with the
+    /// aggregates and orders of the customer that has the most orders,
     /// `cam_abc123` as a launchable draft, `jrn_abc` with the enrollments of the journey
     /// that has the most active ones), cloned from
     /// generated rows, so the documented curls work verbatim (`make run` sets it).
@@ -274,14 +275,16 @@ fn statements() -> Vec<(&'static str, String)> {
 /// `$2` is unused; it is bound like in every statement.
 const EXAMPLE_ID_STATEMENTS: &[&str] = &[
     "INSERT INTO customers SELECT r.* FROM (SELECT c FROM customers c WHERE c.tenant_id = $1 \
-       AND $2::bigint IS NOT NULL ORDER BY c.id LIMIT 1) src, \
+       AND $2::bigint IS NOT NULL ORDER BY (SELECT count(*) FROM orders o \
+         WHERE o.tenant_id = $1 AND o.customer_id = c.id) DESC, c.id LIMIT 1) src, \
      LATERAL jsonb_populate_record(NULL::customers, to_jsonb(src.c) || jsonb_build_object( \
        'id', 'cus_abc123', 'email', 'jane@example.com', 'first_name', 'Jane', 'lifecycle_stage', 'loyal')) r",
     "INSERT INTO orders SELECT r.* FROM orders o, \
      LATERAL jsonb_populate_record(NULL::orders, to_jsonb(o) || jsonb_build_object( \
        'id', 'ord_abc' || substr(o.id, 5), 'customer_id', 'cus_abc123', 'order_number', o.order_number + 900000000)) r \
      WHERE o.tenant_id = $1 AND $2::bigint IS NOT NULL AND o.customer_id = \
-       (SELECT min(id) FROM customers WHERE tenant_id = $1 AND id <> 'cus_abc123')",
+       (SELECT customer_id FROM orders WHERE tenant_id = $1 AND customer_id <> 'cus_abc123' \
+        GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT 1)",
     "INSERT INTO campaigns SELECT r.* FROM (SELECT c FROM campaigns c WHERE c.tenant_id = $1 \
        AND $2::bigint IS NOT NULL ORDER BY c.id LIMIT 1) src, \
      LATERAL jsonb_populate_record(NULL::campaigns, to_jsonb(src.c) || jsonb_build_object( \
