@@ -99,7 +99,7 @@ pub fn db_error(resource: &'static str) -> impl Fn(DieselError) -> ApiError {
 /// The session-level advisory lock [`migrate`] holds on its connection.
 /// PostgreSQL scopes advisory locks to the current database, so migrations of
 /// different databases never wait on each other.
-const MIGRATION_LOCK_KEY: i64 = 0x6d69_6772_6174_65; // "migrate"
+const MIGRATION_LOCK_KEY: i64 = 0x006d_6967_7261_7465; // "migrate"
 
 /// Runs pending migrations under a session-level advisory lock, so several
 /// processes migrating one database at once (the init containers of several
