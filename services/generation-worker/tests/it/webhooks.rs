@@ -226,18 +226,6 @@ async fn a_410_disables_the_endpoint_and_loopback_is_refused_by_default() {
     assert!(local.rx.try_recv().is_err());
 }
 
-/// `/metrics` of a worker's observability server.
-async fn scrape(port: u16) -> String {
-    testkit::http()
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_worker_metrics_show_queue_depth_the_oldest_wait_and_delivery_outcomes() {
     let app = TestApp::spawn().await;
@@ -248,6 +236,7 @@ async fn the_worker_metrics_show_queue_depth_the_oldest_wait_and_delivery_outcom
     tokio::spawn(
         generation_worker::observability_server(&format!("127.0.0.1:{port}"), &ctx).unwrap(),
     );
+    let base = format!("http://127.0.0.1:{port}");
     let mut hook = receiver(vec![302]).await;
     app.post(
         &key,
@@ -258,7 +247,7 @@ async fn the_worker_metrics_show_queue_depth_the_oldest_wait_and_delivery_outcom
     .assert(202);
     // No worker yet: the job waits in the queue.
     generation_worker::metrics::sample_queues(&ctx).await;
-    let text = scrape(port).await;
+    let text = testkit::kit_checks::metrics_text(&base).await;
     for needle in [
         "jobs_queue_depth{queue=\"generation\"} 1",
         "jobs_queue_depth{queue=\"webhook_deliveries\"} 0",
@@ -274,7 +263,7 @@ async fn the_worker_metrics_show_queue_depth_the_oldest_wait_and_delivery_outcom
     next(&mut hook.rx, 30).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let text = loop {
-        let text = scrape(port).await;
+        let text = testkit::kit_checks::metrics_text(&base).await;
         if text.contains("generation_webhook_deliveries_total{outcome=\"delivered\"} 1")
             || std::time::Instant::now() > deadline
         {
@@ -290,7 +279,7 @@ async fn the_worker_metrics_show_queue_depth_the_oldest_wait_and_delivery_outcom
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }
     generation_worker::metrics::sample_queues(&ctx).await;
-    let text = scrape(port).await;
+    let text = testkit::kit_checks::metrics_text(&base).await;
     assert!(
         text.contains("jobs_queue_depth{queue=\"generation\"} 0"),
         "{text}"
