@@ -96,15 +96,34 @@ pub fn db_error(resource: &'static str) -> impl Fn(DieselError) -> ApiError {
     }
 }
 
-/// Runs pending migrations. diesel's harness is blocking, so it runs on a
-/// blocking thread through `AsyncConnectionWrapper` (works under actix's
-/// current-thread runtimes too).
+/// The session-level advisory lock [`migrate`] holds on its connection.
+/// PostgreSQL scopes advisory locks to the current database, so migrations of
+/// different databases never wait on each other.
+const MIGRATION_LOCK_KEY: i64 = 0x006d_6967_7261_7465; // "migrate"
+
+/// Runs pending migrations under a session-level advisory lock, so several
+/// processes migrating one database at once (the init containers of several
+/// pods) take turns: the first applies the migrations, the others then find
+/// none pending. diesel's harness is blocking, so it runs on a blocking thread
+/// through `AsyncConnectionWrapper` (works under actix's current-thread
+/// runtimes too). The lock goes with the connection if the process dies.
 pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> Result<(), DbError> {
-    let conn = tls::establish(url).await?;
+    let mut conn = tls::establish(url).await?;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .execute(&mut conn)
+        .await?;
     tokio::task::spawn_blocking(move || {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
-        conn.run_pending_migrations(migrations)
-            .map_err(|e| DbError::Migrations(e.to_string()))?;
+        let applied = conn
+            .run_pending_migrations(migrations)
+            .map(|_| ())
+            .map_err(|e| DbError::Migrations(e.to_string()));
+        let unlocked = diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")),
+            &mut conn,
+        );
+        applied?;
+        unlocked?;
         Ok(())
     })
     .await

@@ -57,3 +57,32 @@ async fn pools_serve_connections_and_create_database_if_missing_is_idempotent() 
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_migrations_of_a_fresh_database_both_succeed() {
+    let name = format!("t_dbcrate_{}", uuid::Uuid::new_v4().simple());
+    let url = db::with_database(&server(), &name).unwrap();
+    db::create_database_if_missing(&url).await.unwrap();
+    // Several pods' init containers starting at once: without the lock one of
+    // them fails on "relation already exists" or a duplicate version row.
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { db::migrate(&url, MIGRATIONS).await })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap().unwrap();
+    }
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let applied: N = diesel::sql_query("SELECT count(*) AS n FROM __diesel_schema_migrations")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(applied.n, 2);
+}

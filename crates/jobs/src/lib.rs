@@ -220,6 +220,7 @@ struct Statements {
     expired: String,
     requeue: String,
     fail_reaped: String,
+    stats: String,
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -227,6 +228,16 @@ fn is_identifier(s: &str) -> bool {
     matches!(bytes.next(), Some(b) if b.is_ascii_lowercase() || b == b'_')
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && s.len() <= 63
+}
+
+/// What the queue's metrics show: entries waiting (`queued`, due or in
+/// backoff) and how long the oldest *due* one has waited since its `run_at`.
+#[derive(Debug, Clone, Copy, PartialEq, QueryableByName)]
+pub struct QueueStats {
+    #[diesel(sql_type = BigInt)]
+    pub queued: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub oldest_queued_age_seconds: f64,
 }
 
 #[derive(QueryableByName)]
@@ -330,6 +341,11 @@ impl Queue {
                 "UPDATE {t} SET status = 'failed', error_code = $2, error_message = $3, \
                  completed_at = now(), {lease_off} WHERE id = $1"
             ),
+            stats: format!(
+                "SELECT count(*) AS queued, coalesce(extract(epoch FROM now() - \
+                 min(run_at) FILTER (WHERE run_at <= now())), 0)::float8 AS oldest_queued_age_seconds \
+                 FROM {t} WHERE status = 'queued'"
+            ),
         };
         Ok(Self {
             config,
@@ -340,6 +356,11 @@ impl Queue {
 
     pub fn config(&self) -> &QueueConfig {
         &self.config
+    }
+
+    /// Depth and the oldest due entry's wait (one aggregate query, for metrics).
+    pub async fn stats(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<QueueStats> {
+        diesel::sql_query(&self.sql.stats).get_result(conn).await
     }
 
     pub fn channel(&self) -> &str {

@@ -345,3 +345,34 @@ fn table_names_are_identifiers() {
     assert!(Queue::new(QueueConfig::new("webhook_deliveries")).is_ok());
     assert!(jobs::QUEUE_COLUMNS_SQL.contains("lease_expires_at"));
 }
+
+#[tokio::test]
+async fn stats_count_queued_entries_and_the_oldest_due_ones_wait() {
+    let (_url, mut conn) = setup().await;
+    let q = queue(Duration::from_secs(30));
+    let empty = q.stats(&mut conn).await.unwrap();
+    assert_eq!((empty.queued, empty.oldest_queued_age_seconds), (0, 0.0));
+    let ids = insert(&mut conn, 4).await;
+    // One due for 90 s, one in backoff (not due: does not age), one claimed.
+    diesel::sql_query("UPDATE test_jobs SET run_at = now() - interval '90 seconds' WHERE id = $1")
+        .bind::<SqlUuid, _>(ids[0])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE test_jobs SET run_at = now() + interval '1 hour' WHERE id <> $1")
+        .bind::<SqlUuid, _>(ids[0])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::sql_query("UPDATE test_jobs SET run_at = now() - interval '1 second' WHERE id = $1")
+        .bind::<SqlUuid, _>(ids[1])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let claimed = q.claim(&mut conn, "w", 1).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let s = q.stats(&mut conn).await.unwrap();
+    assert_eq!(s.queued, 3, "{s:?}");
+    // The claim took the oldest (ids[0]); ids[1] has waited about a second.
+    assert!((1.0..60.0).contains(&s.oldest_queued_age_seconds), "{s:?}");
+}

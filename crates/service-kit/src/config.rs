@@ -288,6 +288,45 @@ impl Default for RedisConfig {
     }
 }
 
+/// `grpc.*`: how long a gRPC server keeps one HTTP/2 connection. Clients hold
+/// their channels for the life of the process, so without a bound a new pod
+/// (scale-out, rollout) gets no traffic from existing clients. After
+/// `max_connection_age_seconds` (default 300) the server sends GOAWAY, lets the
+/// calls in flight finish and closes; the client reconnects through the
+/// Service, onto any pod.
+///
+/// `max_connection_age_grace_seconds` (default unset) is tonic 0.14's hard
+/// bound: when set, tonic does *not* send GOAWAY at the age but drops the
+/// connection at age + grace, failing calls in flight. Leave it unset unless
+/// a stuck stream must be cut.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrpcServerConfig {
+    pub max_connection_age_seconds: u64,
+    pub max_connection_age_grace_seconds: Option<u64>,
+}
+
+impl Default for GrpcServerConfig {
+    fn default() -> Self {
+        Self {
+            max_connection_age_seconds: 300,
+            max_connection_age_grace_seconds: None,
+        }
+    }
+}
+
+impl GrpcServerConfig {
+    pub fn max_connection_age(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.max_connection_age_seconds.max(1))
+    }
+
+    /// `None` unless configured (see the type's documentation).
+    pub fn max_connection_age_grace(&self) -> Option<std::time::Duration> {
+        self.max_connection_age_grace_seconds
+            .map(std::time::Duration::from_secs)
+    }
+}
+
 /// `otel.*`: trace export.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]

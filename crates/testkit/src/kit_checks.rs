@@ -9,6 +9,17 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// The body of `GET {base}/metrics` (asserted 200).
+pub async fn metrics_text(base: &str) -> String {
+    let res = crate::http()
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {base}/metrics: {e}"));
+    assert_eq!(res.status(), 200, "GET {base}/metrics");
+    res.text().await.unwrap_or_default()
+}
+
 /// `GET {base}/metrics` answers the kit's metrics for `service`, and
 /// `http_server_requests_total` has counted at least one request of `route`
 /// (a route pattern such as `/healthz`). Returns the body for further checks.
@@ -16,13 +27,7 @@ pub async fn assert_serves_metrics(base: &str, service: &str, route: &str) -> St
     let http = crate::http();
     // One request of `route` first, so its histogram exists.
     let _ = http.get(format!("{base}{route}")).send().await;
-    let res = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {base}/metrics: {e}"));
-    assert_eq!(res.status(), 200, "GET {base}/metrics");
-    let text = res.text().await.unwrap_or_default();
+    let text = metrics_text(base).await;
     for expected in [
         "process_cpu_seconds_total ".to_owned(),
         "process_resident_memory_bytes ".to_owned(),

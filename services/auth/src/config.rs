@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use service_kit::config::{
-    DatabaseConfig, Environment, OtelConfig, RedisConfig, Secret, ServiceConfig,
+    DatabaseConfig, Environment, GrpcServerConfig, OtelConfig, RedisConfig, Secret, ServiceConfig,
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -15,6 +15,10 @@ pub struct Config {
     pub listen: String,
     /// gRPC `Authenticate` / `ResolveProject` (`127.0.0.1:50051`).
     pub grpc_listen: String,
+    /// `grpc.max_connection_age_seconds` (300; GOAWAY, then clients reconnect and
+    /// rebalance onto new pods) and `grpc.max_connection_age_grace_seconds` (unset;
+    /// see `service_kit::config::GrpcServerConfig`).
+    pub grpc: GrpcServerConfig,
     pub database: DatabaseConfig,
     /// Revocation events are published here.
     pub redis: RedisConfig,
@@ -55,6 +59,7 @@ impl Default for Config {
             environment: Environment::Development,
             listen: "127.0.0.1:8181".into(),
             grpc_listen: "127.0.0.1:50051".into(),
+            grpc: GrpcServerConfig::default(),
             database: DatabaseConfig::local("platform_auth"),
             redis: RedisConfig::default(),
             operator_token: Secret::new("dev-operator-token"),

@@ -180,8 +180,13 @@ impl Application {
             tokio::spawn(refresh_signing_key(Arc::clone(&state))),
         ];
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut builder = tonic::transport::Server::builder()
+            .max_connection_age(state.config.grpc.max_connection_age());
+        if let Some(grace) = state.config.grpc.max_connection_age_grace() {
+            builder = builder.max_connection_age_grace(grace);
+        }
         let grpc = tokio::spawn(
-            tonic::transport::Server::builder()
+            builder
                 .add_service(rpc::auth::auth_server::AuthServer::new(
                     grpc::AuthService::new(Arc::clone(&state)),
                 ))

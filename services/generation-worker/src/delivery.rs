@@ -5,6 +5,7 @@
 //! address, which the request is then pinned to (no DNS rebinding between
 //! check and connect). Redirects are not followed.
 
+use crate::metrics::DeliveryOutcome;
 use crate::runner::Ctx;
 use diesel::{
     QueryableByName,
@@ -88,6 +89,12 @@ async fn deliver(ctx: &Ctx, lease: Lease) -> anyhow::Result<()> {
     let secret = webhooks::secret(&mut conn, row.workspace_id, Mode::parse(&row.env)).await?;
     drop(conn);
     let attempt = attempt(ctx, &lease, &row, &secret).await;
+    ctx.metrics.delivery(match attempt {
+        Attempt::Delivered => DeliveryOutcome::Delivered,
+        Attempt::Gone(_) => DeliveryOutcome::EndpointGone,
+        Attempt::Blocked(_) => DeliveryOutcome::BlockedAddress,
+        Attempt::Retry(_) => DeliveryOutcome::Failed,
+    });
     let mut conn = ctx.pool.get().await?;
     match attempt {
         Attempt::Delivered => {

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod delivery;
 pub mod local;
+pub mod metrics;
 pub mod provider;
 pub mod render;
 pub mod replicate;
@@ -52,18 +53,22 @@ pub fn context(config: Config) -> anyhow::Result<Arc<runner::Ctx>> {
         worker_id,
         http: reqwest::Client::new(),
         finished: Default::default(),
+        metrics: Default::default(),
         config,
     }))
 }
 
-/// The kit's `/healthz`, `/readyz` (the database answers) and `/metrics` on `listen`.
+/// The kit's `/healthz`, `/readyz` (the database answers) and `/metrics` on
+/// `listen`, with the worker's own metrics (`crate::metrics`).
 pub fn observability_server(
     listen: &str,
-    pool: &db::Pool,
+    ctx: &Arc<runner::Ctx>,
 ) -> anyhow::Result<actix_web::dev::Server> {
     use service_kit::{database, health::Readiness, metrics::Metrics};
+    let pool = &ctx.pool;
     let mut metrics = Metrics::new("generation-worker");
     database::register_metrics(&mut metrics, pool);
+    self::metrics::register(&mut metrics, ctx);
     let metrics = Arc::new(metrics);
     let readiness = Arc::new(database::require_ready(Readiness::new(), pool));
     Ok(actix_web::HttpServer::new(move || {

@@ -18,7 +18,7 @@ async fn main() -> anyhow::Result<()> {
             if !config.listen.is_empty() {
                 tokio::spawn(generation_worker::observability_server(
                     &config.listen,
-                    &ctx.pool,
+                    &ctx,
                 )?);
             }
             let (tx, rx) = tokio::sync::watch::channel(false);

@@ -35,6 +35,7 @@ pub struct Ctx {
     pub worker_id: String,
     pub http: reqwest::Client,
     pub finished: AtomicU64,
+    pub metrics: crate::metrics::WorkerMetrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -465,6 +466,7 @@ pub async fn run_reaper(ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
+        crate::metrics::sample_queues(&ctx).await;
         let Ok(mut c) = ctx.pool.get().await else {
             continue;
         };

@@ -9,7 +9,7 @@
 //! other tier. A new name adds a tier or class.
 
 use serde::Deserialize;
-use service_kit::config::{Environment, OtelConfig, RedisConfig, ServiceConfig};
+use service_kit::config::{Environment, GrpcServerConfig, OtelConfig, RedisConfig, ServiceConfig};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +18,10 @@ pub struct Config {
     pub environment: Environment,
     /// gRPC listener (`ShouldRateLimit`, `GetUsage`).
     pub grpc_listen: String,
+    /// `grpc.max_connection_age_seconds` (300; GOAWAY, then clients reconnect and
+    /// rebalance onto new pods) and `grpc.max_connection_age_grace_seconds` (unset;
+    /// see `service_kit::config::GrpcServerConfig`).
+    pub grpc: GrpcServerConfig,
     /// HTTP listener (`/healthz`, `/readyz`, `/metrics`).
     pub listen: String,
     /// `redis.url` (may carry a password: redacted in logs) and `redis.cluster`
@@ -60,6 +64,7 @@ impl Default for Config {
         Self {
             environment: Environment::Development,
             grpc_listen: "127.0.0.1:50052".into(),
+            grpc: GrpcServerConfig::default(),
             listen: "127.0.0.1:8182".into(),
             redis: RedisConfig::default(),
             prefix: "rl".into(),

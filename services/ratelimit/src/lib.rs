@@ -26,6 +26,7 @@ pub struct Application {
     limiter: Arc<Limiter>,
     metrics: Arc<Metrics>,
     grpc_incoming: TcpIncoming,
+    grpc_config: service_kit::config::GrpcServerConfig,
     http_server: actix_web::dev::Server,
 }
 
@@ -78,6 +79,7 @@ impl Application {
             limiter,
             metrics,
             grpc_incoming,
+            grpc_config: config.grpc.clone(),
             http_server,
         })
     }
@@ -108,8 +110,13 @@ impl Application {
         let svc = rpc::ratelimit::rate_limit_server::RateLimitServer::new(
             grpc::RateLimitService::new(self.limiter),
         );
-        let grpc = tonic::transport::Server::builder()
+        let mut builder = tonic::transport::Server::builder()
             .timeout(Duration::from_secs(5))
+            .max_connection_age(self.grpc_config.max_connection_age());
+        if let Some(grace) = self.grpc_config.max_connection_age_grace() {
+            builder = builder.max_connection_age_grace(grace);
+        }
+        let grpc = builder
             .add_service(svc)
             .serve_with_incoming_shutdown(self.grpc_incoming, shutdown)
             .await;

@@ -276,14 +276,7 @@ impl Gateway {
 
 /// The Prometheus text of `/metrics` on the internal `port` of a gateway.
 pub async fn metrics_at(port: u16) -> String {
-    testkit::http()
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    testkit::kit_checks::metrics_text(&format!("http://127.0.0.1:{port}")).await
 }
 
 /// Asserts an error envelope: status, code, dialect and `X-Request-Id` = body id.

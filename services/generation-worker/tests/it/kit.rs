@@ -21,7 +21,7 @@ async fn the_api_and_the_worker_serve_the_kits_metrics_health_and_readiness() {
     let ctx = generation_worker::context(config).unwrap();
     let port = testkit::process::free_port();
     let server =
-        generation_worker::observability_server(&format!("127.0.0.1:{port}"), &ctx.pool).unwrap();
+        generation_worker::observability_server(&format!("127.0.0.1:{port}"), &ctx).unwrap();
     tokio::spawn(server);
     let base = format!("http://127.0.0.1:{port}");
     kit_checks::assert_serves_metrics(&base, "generation-worker", "/healthz").await;

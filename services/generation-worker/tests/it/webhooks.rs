@@ -225,3 +225,64 @@ async fn a_410_disables_the_endpoint_and_loopback_is_refused_by_default() {
     }
     assert!(local.rx.try_recv().is_err());
 }
+
+#[tokio::test]
+async fn the_worker_metrics_show_queue_depth_the_oldest_wait_and_delivery_outcomes() {
+    let app = TestApp::spawn().await;
+    let key = app.key("live");
+    app.fund(&key, "starter", 100).await;
+    let ctx = generation_worker::context(app.worker_config()).unwrap();
+    let port = testkit::process::free_port();
+    tokio::spawn(
+        generation_worker::observability_server(&format!("127.0.0.1:{port}"), &ctx).unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let mut hook = receiver(vec![302]).await;
+    app.post(
+        &key,
+        "/api/v1/images/generations",
+        &json!({"prompt": "Count me", "webhook_url": hook.url}),
+    )
+    .await
+    .assert(202);
+    // No worker yet: the job waits in the queue.
+    generation_worker::metrics::sample_queues(&ctx).await;
+    let text = testkit::kit_checks::metrics_text(&base).await;
+    for needle in [
+        "jobs_queue_depth{queue=\"generation\"} 1",
+        "jobs_queue_depth{queue=\"webhook_deliveries\"} 0",
+        "jobs_oldest_queued_age_seconds{queue=\"generation\"} ",
+        "generation_webhook_deliveries_total{outcome=\"delivered\"} 0",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    // The worker runs the job; its webhook fails once (302), then is delivered.
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(generation_worker::run(Arc::clone(&ctx), rx));
+    next(&mut hook.rx, 30).await;
+    next(&mut hook.rx, 30).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = testkit::kit_checks::metrics_text(&base).await;
+        if text.contains("generation_webhook_deliveries_total{outcome=\"delivered\"} 1")
+            || std::time::Instant::now() > deadline
+        {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for needle in [
+        "generation_webhook_deliveries_total{outcome=\"delivered\"} 1",
+        "generation_webhook_deliveries_total{outcome=\"failed\"} 1",
+        "generation_webhook_deliveries_total{outcome=\"endpoint_gone\"} 0",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    generation_worker::metrics::sample_queues(&ctx).await;
+    let text = testkit::kit_checks::metrics_text(&base).await;
+    assert!(
+        text.contains("jobs_queue_depth{queue=\"generation\"} 0"),
+        "{text}"
+    );
+    let _ = stop.send(true);
+}

@@ -3,6 +3,7 @@
 //! Redis-outage tests start a private `redis-server` on a free port instead.
 
 mod cluster;
+mod connection_age;
 mod decisions;
 mod helpers;
 mod kit;
