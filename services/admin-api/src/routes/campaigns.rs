@@ -98,9 +98,10 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
-    let new = new_campaign(&body)?;
+    let new = new_campaign(&body);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let new = new?;
             if campaigns::audience_size(conn, tenant, &new.audience_id)
                 .await?
                 .is_none()
@@ -128,9 +129,10 @@ pub async fn launch(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    Attributes::parse(&body)?.finish(&[])?;
+    let parsed = Attributes::parse(&body).and_then(|a| a.finish(&[]));
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            parsed?;
             if !id.starts_with(ids::CAMPAIGN) {
                 return Err(ApiError::not_found("campaign"));
             }

@@ -117,9 +117,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    let sets = changes(&body)?;
+    let sets = changes(&body);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let sets = sets?;
             if !id.starts_with(ids::CUSTOMER) {
                 return Err(ApiError::not_found("customer"));
             }

@@ -143,9 +143,10 @@ pub async fn bulk_update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
-    let changes = changes(&body)?;
+    let changes = changes(&body);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let changes = changes?;
             // Rows are updated in id order (concurrent bulk updates lock in the same
             // order, so they queue instead of deadlocking); the answer keeps request order.
             let mut order: Vec<usize> = (0..changes.len()).collect();
