@@ -27,8 +27,12 @@ fn refuse_tenant_keys(map: &Map<String, Value>) -> Result<(), ApiError> {
 
 /// Parses the body as a JSON object (refusing tenant fields anywhere they could hide).
 pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::validation("body", format!("the body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::from_code(
+            error_envelope::ErrorCode::InvalidJson,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
     let Value::Object(map) = value else {
         return Err(ApiError::validation(
             "body",

@@ -115,7 +115,7 @@ pub async fn get<R: Render + Send + 'static>(
     Ok(HttpResponse::Ok().json(Single { data: row.render() }))
 }
 
-/// A write: refuses query parameters, honours `Idempotency-Key`, runs `effect` in one transaction.
+/// A write: refuses query parameters and non-JSON bodies (415), honours `Idempotency-Key`, runs `effect` in one transaction.
 pub async fn write<F>(
     state: &AppState,
     req: &HttpRequest,
@@ -127,6 +127,9 @@ where
     F: for<'c> FnOnce(&'c mut diesel_async::AsyncPgConnection) -> Effect<'c>,
 {
     listing::no_query(req.query_string())?;
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        error_envelope::require_media_type(req, error_envelope::JSON_MEDIA_TYPES)?;
+    }
     let keyed = KeyedRequest::from_http(req, tenant, body)?;
     let mut conn = db::conn(&state.pool).await?;
     idempotency::execute(&mut conn, keyed, effect).await

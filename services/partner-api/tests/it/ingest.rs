@@ -219,11 +219,35 @@ async fn limits_are_enforced() {
     let res = app
         .client
         .post(format!("{}/sdk/ingest", app.base))
+        .header("content-type", "application/json")
         .body("{nope")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "invalid_json", "{b}");
+    // The browser SDK's text/plain (no preflight) is JSON too; a form body is 415.
+    let res = app
+        .client
+        .post(format!("{}/sdk/ingest", app.base))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .client
+        .post(format!("{}/sdk/ingest", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("projectId=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "unsupported_media_type", "{b}");
     let (s, b) = app.ingest(json!({"events": []})).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
