@@ -51,7 +51,7 @@ struct NewCampaign {
 }
 
 fn new_campaign(body: &[u8]) -> Result<NewCampaign, ApiError> {
-    let mut a = Attributes::parse(body)?;
+    let mut a = Attributes::parse(body, "campaign", None)?;
     let name = a.string("name", 200)?;
     let audience_id = a.string("audience_id", 64)?;
     let channel = a
@@ -129,7 +129,7 @@ pub async fn launch(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    let parsed = Attributes::parse(&body).and_then(|a| a.finish(&[]));
+    let parsed = Attributes::parse(&body, "campaign", Some(&id)).and_then(|a| a.finish(&[]));
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
             parsed?;

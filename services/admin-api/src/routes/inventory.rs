@@ -63,6 +63,16 @@ fn changes(body: &[u8]) -> Result<Vec<Change>, ApiError> {
     let mut out: Vec<Change> = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         let field = |f: &str| format!("data[{i}].{f}");
+        if let Some(t) = row.get("type")
+            && t.as_str() != Some("inventory_level")
+        {
+            let f = field("type");
+            return Err(crate::body::identity_conflict(
+                &f,
+                format!("{f} must be inventory_level for this endpoint"),
+                "inventory_level",
+            ));
+        }
         let id = row
             .get("id")
             .and_then(Value::as_str)

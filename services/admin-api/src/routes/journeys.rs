@@ -129,7 +129,7 @@ pub async fn create(
 
 /// The columns of a new journey, from its body.
 fn new_journey(body: &[u8]) -> Result<Vec<(&'static str, Val)>, ApiError> {
-    let mut a = Attributes::parse(body)?;
+    let mut a = Attributes::parse(body, "journey", None)?;
     let name = a.string("name", 200)?;
     let trigger = a.enumeration("trigger", TRIGGERS)?;
     let status = a

@@ -105,7 +105,7 @@ type Columns = Vec<(&'static str, Val)>;
 
 /// The columns of a new product and its initial inventory, from its body.
 fn new_product(body: &[u8]) -> Result<(Columns, i64), ApiError> {
-    let mut a = Attributes::parse(body)?;
+    let mut a = Attributes::parse(body, "product", None)?;
     let mut values = Vec::new();
     common(&mut a, &mut values)?;
     let initial = a
@@ -127,8 +127,8 @@ fn new_product(body: &[u8]) -> Result<(Columns, i64), ApiError> {
 }
 
 /// The columns a PATCH changes, from its body.
-fn product_changes(body: &[u8]) -> Result<Columns, ApiError> {
-    let mut a = Attributes::parse(body)?;
+fn product_changes(body: &[u8], id: &str) -> Result<Columns, ApiError> {
+    let mut a = Attributes::parse(body, "product", Some(id))?;
     let mut sets = Vec::new();
     common(&mut a, &mut sets)?;
     a.finish(READ_ONLY)?;
@@ -179,7 +179,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    let sets = product_changes(&body);
+    let sets = product_changes(&body, &id);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
             let sets = sets?;
