@@ -105,8 +105,13 @@ where
             };
             match replacement {
                 Some(api) => {
+                    let allow = res.headers().get(header::ALLOW).cloned();
                     let (req, _) = res.into_parts();
-                    let rendered = api.render(dialect, request_id.as_str());
+                    let mut rendered = api.render(dialect, request_id.as_str());
+                    if let Some(allow) = allow {
+                        // A 405 keeps the methods the resource answers.
+                        rendered.headers_mut().insert(header::ALLOW, allow);
+                    }
                     Ok(ServiceResponse::new(req, rendered).map_into_right_body())
                 }
                 None => {
@@ -146,6 +151,12 @@ fn to_api_error(status: StatusCode, err: Option<&Error>) -> ApiError {
         }
         _ => ApiError::internal(cause),
     }
+}
+
+/// A route answering `GET` and `HEAD` (actix sends a HEAD response without its body).
+/// Routes grouped in one `web::resource` answer other methods with 405 and `Allow`.
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 /// Default service for unmatched routes: 404 `not_found` in the envelope.

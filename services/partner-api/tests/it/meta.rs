@@ -87,3 +87,35 @@ async fn seed_makes_a_healthy_demo_project() {
         .await;
     assert_eq!(s, reqwest::StatusCode::OK);
 }
+
+/// A known path with another method is 405 with `Allow`; HEAD answers wherever GET does.
+#[tokio::test]
+async fn wrong_methods_are_405_with_allow_and_head_works() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(format!("{}/sdk/ingest", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "POST");
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "method_not_allowed", "{b}");
+    let res = app
+        .client
+        .delete(format!("{}/api/partner/events", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
+    let res = app
+        .client
+        .head(format!("{}/api/partner/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.bytes().await.unwrap().is_empty());
+}
