@@ -159,7 +159,7 @@ pub fn document() -> Value {
                 "operationId": "health",
                 "security": [{"bearer": []}],
                 "responses": {
-                    "200": {"description": "healthy: last event within 5 min; warning: within 60 min; error: older or none", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                    "200": {"description": "By arrival time (received_at): healthy: last event received within 5 min; warning: within 60 min; error: older or none", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
                     "401": {"$ref": "#/components/responses/InvalidToken"},
                     "405": {"$ref": "#/components/responses/MethodNotAllowed"}
                 }
