@@ -81,6 +81,15 @@ async fn seed_makes_a_healthy_demo_project() {
             .await["totalCount"],
         10
     );
+    // The seed document's example user has a session and a purchase, so its curls return rows.
+    let sessions = app
+        .ok("/api/partner/sessions?q[externalUserId__eq]=user_7e2a9c")
+        .await;
+    assert_eq!(sessions["totalCount"], 1, "{sessions}");
+    let purchases = app
+        .ok("/api/partner/events?q[name__eq]=purchase&q[externalUserId__eq]=user_7e2a9c&q[timestamp__gte]=2026-04-01")
+        .await;
+    assert_eq!(purchases["totalCount"], 1, "{purchases}");
     // the seeded project is resolvable for ingest without auth
     let (s, _) = app
         .ingest(serde_json::json!({"projectId": app.project_id(), "events": [{"name": "x"}]}))
