@@ -105,12 +105,22 @@ where
             };
             match replacement {
                 Some(api) => {
-                    let allow = res.headers().get(header::ALLOW).cloned();
+                    // Kept from the replaced answer: a 405's `Allow`, and CORS headers
+                    // (a browser reads an error only with them).
+                    let kept: Vec<_> = res
+                        .headers()
+                        .iter()
+                        .filter(|(name, _)| {
+                            *name == header::ALLOW
+                                || *name == header::VARY
+                                || name.as_str().starts_with("access-control-")
+                        })
+                        .map(|(n, v)| (n.clone(), v.clone()))
+                        .collect();
                     let (req, _) = res.into_parts();
                     let mut rendered = api.render(dialect, request_id.as_str());
-                    if let Some(allow) = allow {
-                        // A 405 keeps the methods the resource answers.
-                        rendered.headers_mut().insert(header::ALLOW, allow);
+                    for (name, value) in kept {
+                        rendered.headers_mut().insert(name, value);
                     }
                     Ok(ServiceResponse::new(req, rendered).map_into_right_body())
                 }

@@ -167,7 +167,14 @@ pub fn document() -> Value {
             "/api/partner/events": list_path(&EVENTS, "Event", "List events"),
             "/api/partner/logs": list_path(&LOGS, "Log", "List logs"),
             "/api/partner/sessions": list_path(&SESSIONS, "Session", "List sessions"),
-            "/sdk/ingest": {"post": {
+            "/sdk/ingest": {"options": {
+                "summary": "CORS preflight of the ingest (ingest.cors_allowed_origins, * by default)",
+                "operationId": "ingestPreflight",
+                "security": [],
+                "responses": {
+                    "204": {"description": "Access-Control-Allow-Origin/-Methods/-Headers when the Origin is allowed", "headers": {"Access-Control-Allow-Origin": {"schema": {"type": "string"}}}}
+                }
+            }, "post": {
                 "summary": "SDK ingest (no bearer; projectId in the body)",
                 "operationId": "ingest",
                 "requestBody": {"required": true, "content": {

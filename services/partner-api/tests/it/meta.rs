@@ -108,7 +108,7 @@ async fn wrong_methods_are_405_with_allow_and_head_works() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 405);
-    assert_eq!(res.headers()["allow"], "POST");
+    assert_eq!(res.headers()["allow"], "POST, OPTIONS");
     let b: Value = res.json().await.unwrap();
     assert_eq!(b["error"]["code"], "method_not_allowed", "{b}");
     let res = app
