@@ -18,11 +18,13 @@
 
 mod error;
 mod infra;
+mod media_type;
 mod middleware;
 mod registry;
 mod request_id;
 
 pub use error::{ApiError, Dialect};
-pub use middleware::{RequestContext, extractor_configs, not_found_handler};
+pub use media_type::{JSON_MEDIA_TYPES, require_media_type};
+pub use middleware::{RequestContext, extractor_configs, get_or_head, not_found_handler};
 pub use registry::{ErrorCode, codes};
 pub use request_id::RequestId;

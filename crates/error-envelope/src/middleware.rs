@@ -105,8 +105,23 @@ where
             };
             match replacement {
                 Some(api) => {
+                    // Kept from the replaced answer: a 405's `Allow`, and CORS headers
+                    // (a browser reads an error only with them).
+                    let kept: Vec<_> = res
+                        .headers()
+                        .iter()
+                        .filter(|(name, _)| {
+                            *name == header::ALLOW
+                                || *name == header::VARY
+                                || name.as_str().starts_with("access-control-")
+                        })
+                        .map(|(n, v)| (n.clone(), v.clone()))
+                        .collect();
                     let (req, _) = res.into_parts();
-                    let rendered = api.render(dialect, request_id.as_str());
+                    let mut rendered = api.render(dialect, request_id.as_str());
+                    for (name, value) in kept {
+                        rendered.headers_mut().insert(name, value);
+                    }
                     Ok(ServiceResponse::new(req, rendered).map_into_right_body())
                 }
                 None => {
@@ -146,6 +161,12 @@ fn to_api_error(status: StatusCode, err: Option<&Error>) -> ApiError {
         }
         _ => ApiError::internal(cause),
     }
+}
+
+/// A route answering `GET` and `HEAD` (actix sends a HEAD response without its body).
+/// Routes grouped in one `web::resource` answer other methods with 405 and `Allow`.
+pub fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 /// Default service for unmatched routes: 404 `not_found` in the envelope.

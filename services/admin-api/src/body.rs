@@ -27,8 +27,12 @@ fn refuse_tenant_keys(map: &Map<String, Value>) -> Result<(), ApiError> {
 
 /// Parses the body as a JSON object (refusing tenant fields anywhere they could hide).
 pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::validation("body", format!("the body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::from_code(
+            error_envelope::ErrorCode::InvalidJson,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
     let Value::Object(map) = value else {
         return Err(ApiError::validation(
             "body",
@@ -39,9 +43,44 @@ pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     Ok(map)
 }
 
+/// 409 `conflict` naming `field` when a JSON:API member contradicts the request.
+pub fn identity_conflict(field: &str, message: String, expected: &str) -> ApiError {
+    ApiError::from_code(error_envelope::ErrorCode::Conflict, message)
+        .with_details(serde_json::json!({ "field": field, "expected": expected }))
+}
+
+/// `data.type` must be `kind` and `data.id` (when the write names one resource) `path_id`.
+fn check_identity(
+    data: &Map<String, Value>,
+    kind: &str,
+    path_id: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(t) = data.get("type")
+        && t.as_str() != Some(kind)
+    {
+        return Err(identity_conflict(
+            "data.type",
+            format!("data.type must be {kind} for this endpoint"),
+            kind,
+        ));
+    }
+    if let (Some(id), Some(expected)) = (data.get("id"), path_id)
+        && id.as_str() != Some(expected)
+    {
+        return Err(identity_conflict(
+            "data.id",
+            format!("data.id must be the id in the path ({expected})"),
+            expected,
+        ));
+    }
+    Ok(())
+}
+
 impl Attributes {
-    /// The attributes of `body`; an empty body means no attributes.
-    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+    /// The attributes of `body`, a write of resource type `kind` (at `path_id`
+    /// for a write to one resource); an empty body means no attributes. A JSON:API
+    /// `data.type` other than `kind` or `data.id` other than `path_id` is 409 `conflict`.
+    pub fn parse(body: &[u8], kind: &str, path_id: Option<&str>) -> Result<Self, ApiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self { map: Map::new() });
         }
@@ -59,6 +98,7 @@ impl Attributes {
             return Err(ApiError::validation("data", "data must be an object"));
         };
         refuse_tenant_keys(&data)?;
+        check_identity(&data, kind, path_id)?;
         let attributes = data
             .remove("attributes")
             .unwrap_or(Value::Object(Map::new()));

@@ -355,6 +355,9 @@ fn operation(ep: &Endpoint, doc: &Doc) -> Value {
     if doc.list.is_some() {
         bad_request.push("invalid_cursor");
     }
+    if write {
+        bad_request.push("invalid_json");
+    }
     responses.insert(
         "400".into(),
         error_response(
@@ -386,11 +389,30 @@ fn operation(ep: &Endpoint, doc: &Doc) -> Value {
         if doc.path.ends_with("/launch") {
             conflicts.push("invalid_state");
         }
-        if doc.request == Some("CustomerUpdate") || doc.request == Some("ProductWrite") {
-            conflicts.push("conflict");
-        }
-        responses.insert("409".into(), error_response("Conflict", &conflicts));
+        // `conflict`: a unique value taken, or data.type / data.id naming another resource.
+        conflicts.push("conflict");
+        responses.insert(
+            "409".into(),
+            error_response(
+                "Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it)",
+                &conflicts,
+            ),
+        );
+        responses.insert(
+            "415".into(),
+            error_response(
+                "A non-empty body without Content-Type application/json or application/vnd.api+json",
+                &["unsupported_media_type"],
+            ),
+        );
     }
+    let mut not_allowed = error_response(
+        "Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD)",
+        &["method_not_allowed"],
+    );
+    not_allowed["headers"]["Allow"] =
+        json!({ "description": "The methods this path answers", "schema": { "type": "string" } });
+    responses.insert("405".into(), not_allowed);
     let unavailable: &[&str] = if ep.scope.is_none() {
         &["upstream_unavailable", "service_unavailable"]
     } else {
@@ -417,8 +439,7 @@ fn operation(ep: &Endpoint, doc: &Doc) -> Value {
         } else {
             json!({ "type": "object", "properties": { "data": { "type": "object", "properties": { "type": { "const": kind }, "attributes": { "$ref": format!("#/components/schemas/{req}") } } } } })
         };
-        op["requestBody"] =
-            json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+        op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema.clone() }, "application/vnd.api+json": { "schema": schema } } });
     }
     op
 }

@@ -39,6 +39,9 @@ pub struct IngestLimits {
     pub max_payload_bytes: usize,
     /// A (skew-corrected) timestamp later than receivedAt + this is clamped to receivedAt.
     pub future_tolerance_seconds: i64,
+    /// Origins whose browsers may call `/sdk/ingest` (CORS); `*` = any. Only ingest
+    /// sends CORS headers; the bearer routes send none.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +108,7 @@ impl Default for IngestLimits {
             max_body_bytes: 1024 * 1024,
             max_payload_bytes: 32 * 1024,
             future_tolerance_seconds: 60,
+            cors_allowed_origins: vec!["*".to_owned()],
         }
     }
 }

@@ -121,6 +121,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let shutdown = config.shutdown_timeout_seconds;
         let max_body = config.ingest.max_body_bytes;
+        let cors: Arc<[String]> = config.ingest.cors_allowed_origins.clone().into();
         let state = Arc::new(AppState::new(config, pool)?);
         state.maintain_partitions().await?;
         let data = web::Data::from(state.clone());
@@ -134,7 +135,7 @@ impl Application {
                     Arc::clone(&readiness),
                     Arc::clone(&metrics),
                 ))
-                .configure(routes::configure(max_body))
+                .configure(routes::configure(max_body, Arc::clone(&cors)))
                 .default_service(web::to(not_found_handler))
                 .wrap(telemetry::tracing_logger())
                 .wrap(RequestContext::new(Dialect::Admin))

@@ -70,7 +70,8 @@ fn list_path<QS, R>(r: &ListSpec<QS, R>, item: &str, summary: &str) -> Value {
                     }}}
                 },
                 "400": {"$ref": "#/components/responses/InvalidQ"},
-                "401": {"$ref": "#/components/responses/InvalidToken"}
+                "401": {"$ref": "#/components/responses/InvalidToken"},
+                "405": {"$ref": "#/components/responses/MethodNotAllowed"}
             }
         }
     })
@@ -94,7 +95,8 @@ pub fn document() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "sumi_live_… API key"}},
             "responses": {
                 "InvalidQ": {"description": "Unknown column, unknown action or wrongly typed value; details.parameter names the parameter", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "InvalidToken": {"description": "Missing or malformed token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                "InvalidToken": {"description": "Missing or malformed token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "MethodNotAllowed": {"description": "method_not_allowed: another method on this path; Allow lists the ones it answers (GET also answers HEAD)", "headers": {"Allow": {"description": "The methods this path answers", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "details", "request_id"], "properties": {
@@ -157,22 +159,35 @@ pub fn document() -> Value {
                 "operationId": "health",
                 "security": [{"bearer": []}],
                 "responses": {
-                    "200": {"description": "healthy: last event within 5 min; warning: within 60 min; error: older or none", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
-                    "401": {"$ref": "#/components/responses/InvalidToken"}
+                    "200": {"description": "By arrival time (received_at): healthy: last event received within 5 min; warning: within 60 min; error: older or none", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                    "401": {"$ref": "#/components/responses/InvalidToken"},
+                    "405": {"$ref": "#/components/responses/MethodNotAllowed"}
                 }
             }},
             "/api/partner/events": list_path(&EVENTS, "Event", "List events"),
             "/api/partner/logs": list_path(&LOGS, "Log", "List logs"),
             "/api/partner/sessions": list_path(&SESSIONS, "Session", "List sessions"),
-            "/sdk/ingest": {"post": {
+            "/sdk/ingest": {"options": {
+                "summary": "CORS preflight of the ingest (ingest.cors_allowed_origins, * by default)",
+                "operationId": "ingestPreflight",
+                "security": [],
+                "responses": {
+                    "204": {"description": "Access-Control-Allow-Origin/-Methods/-Headers when the Origin is allowed", "headers": {"Access-Control-Allow-Origin": {"schema": {"type": "string"}}}}
+                }
+            }, "post": {
                 "summary": "SDK ingest (no bearer; projectId in the body)",
                 "operationId": "ingest",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestBatch"}}}},
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/IngestBatch"}},
+                    "text/plain": {"schema": {"type": "string", "description": "The same JSON batch; the browser SDK's type (no CORS preflight)"}}
+                }},
                 "responses": {
                     "200": {"description": "The batch was processed; every item has a status (accepted, duplicate, rejected). Accepted items are durable.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestResult"}}}},
                     "400": {"description": "Malformed batch (invalid_json, validation_failed)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     "401": {"description": "invalid_project: unknown or malformed projectId", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "413": {"description": "payload_too_large: more than 500 items or 1 MB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                    "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+                    "413": {"description": "payload_too_large: more than 500 items or 1 MB", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "415": {"description": "unsupported_media_type: Content-Type is not application/json, application/vnd.api+json or text/plain", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
                 }
             }}
         }

@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+/// The partner seed document's example user; the demo data holds its session and events.
+pub const EXAMPLE_USER: &str = "user_7e2a9c";
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeedArgs {
     /// The project's tenant id (as auth knows it).
@@ -62,7 +65,13 @@ pub async fn run(config: Config, args: SeedArgs) -> anyhow::Result<String> {
             - Duration::seconds(60 + (55 * 60 * (sessions.len() - 1 - s) / sessions.len()) as i64);
         let (utm_source, utm_medium, utm_campaign) = CAMPAIGNS[s % CAMPAIGNS.len()];
         let (platform, browser) = BROWSERS[s % BROWSERS.len()];
-        let user = format!("user_{:06x}", (s * 7919) % 0xffffff);
+        // The first session (which ends in a purchase) is the seed document's example user,
+        // so its curls (`q[externalUserId__eq]=user_7e2a9c`) return rows as written.
+        let user = if s == 0 {
+            EXAMPLE_USER.to_owned()
+        } else {
+            format!("user_{:06x}", (s * 7919) % 0xffffff)
+        };
         let per_session =
             args.events / sessions.len() + usize::from(s < args.events % sessions.len());
         let logs_per_session =

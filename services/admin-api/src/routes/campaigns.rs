@@ -51,7 +51,7 @@ struct NewCampaign {
 }
 
 fn new_campaign(body: &[u8]) -> Result<NewCampaign, ApiError> {
-    let mut a = Attributes::parse(body)?;
+    let mut a = Attributes::parse(body, "campaign", None)?;
     let name = a.string("name", 200)?;
     let audience_id = a.string("audience_id", 64)?;
     let channel = a
@@ -98,9 +98,10 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
-    let new = new_campaign(&body)?;
+    let new = new_campaign(&body);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let new = new?;
             if campaigns::audience_size(conn, tenant, &new.audience_id)
                 .await?
                 .is_none()
@@ -128,9 +129,10 @@ pub async fn launch(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    Attributes::parse(&body)?.finish(&[])?;
+    let parsed = Attributes::parse(&body, "campaign", Some(&id)).and_then(|a| a.finish(&[]));
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            parsed?;
             if !id.starts_with(ids::CAMPAIGN) {
                 return Err(ApiError::not_found("campaign"));
             }

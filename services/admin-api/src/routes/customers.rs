@@ -75,8 +75,8 @@ pub async fn orders(
 }
 
 /// The writable attributes of a customer, as column assignments.
-fn changes(body: &[u8]) -> Result<Vec<(&'static str, Val)>, ApiError> {
-    let mut a = Attributes::parse(body)?;
+fn changes(body: &[u8], id: &str) -> Result<Vec<(&'static str, Val)>, ApiError> {
+    let mut a = Attributes::parse(body, "customer", Some(id))?;
     let mut sets = Vec::new();
     if let Some(v) = a.email("email")? {
         sets.push(("email", Val::Text(Some(v))));
@@ -117,9 +117,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    let sets = changes(&body)?;
+    let sets = changes(&body, &id);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let sets = sets?;
             if !id.starts_with(ids::CUSTOMER) {
                 return Err(ApiError::not_found("customer"));
             }

@@ -63,6 +63,16 @@ fn changes(body: &[u8]) -> Result<Vec<Change>, ApiError> {
     let mut out: Vec<Change> = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         let field = |f: &str| format!("data[{i}].{f}");
+        if let Some(t) = row.get("type")
+            && t.as_str() != Some("inventory_level")
+        {
+            let f = field("type");
+            return Err(crate::body::identity_conflict(
+                &f,
+                format!("{f} must be inventory_level for this endpoint"),
+                "inventory_level",
+            ));
+        }
         let id = row
             .get("id")
             .and_then(Value::as_str)
@@ -143,9 +153,10 @@ pub async fn bulk_update(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
-    let changes = changes(&body)?;
+    let changes = changes(&body);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let changes = changes?;
             // Rows are updated in id order (concurrent bulk updates lock in the same
             // order, so they queue instead of deadlocking); the answer keeps request order.
             let mut order: Vec<usize> = (0..changes.len()).collect();

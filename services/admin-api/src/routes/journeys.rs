@@ -114,7 +114,22 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
-    let mut a = Attributes::parse(&body)?;
+    let values = new_journey(&body);
+    super::write(&state, &req, tenant, &body, move |conn| {
+        Box::pin(async move {
+            let values = values?;
+            let id = ids::new(ids::JOURNEY);
+            writes::insert(conn, "journeys", tenant, &id, values).await?;
+            let row = journeys::find(conn, tenant, &id).await?;
+            Reply::created(&Single { data: row.render() })
+        })
+    })
+    .await
+}
+
+/// The columns of a new journey, from its body.
+fn new_journey(body: &[u8]) -> Result<Vec<(&'static str, Val)>, ApiError> {
+    let mut a = Attributes::parse(body, "journey", None)?;
     let name = a.string("name", 200)?;
     let trigger = a.enumeration("trigger", TRIGGERS)?;
     let status = a
@@ -132,13 +147,5 @@ pub async fn create(
         ("status", Val::Text(Some(status))),
         ("steps", Val::Json(steps)),
     ];
-    super::write(&state, &req, tenant, &body, move |conn| {
-        Box::pin(async move {
-            let id = ids::new(ids::JOURNEY);
-            writes::insert(conn, "journeys", tenant, &id, values).await?;
-            let row = journeys::find(conn, tenant, &id).await?;
-            Reply::created(&Single { data: row.render() })
-        })
-    })
-    .await
+    Ok(values)
 }

@@ -24,57 +24,75 @@ pub mod orders;
 pub mod products;
 pub mod usage;
 
+/// Every path is one `web::resource`: a method it does not answer is 405 with
+/// `Allow`, and every GET also answers HEAD.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use error_envelope::get_or_head as read;
     cfg.service(
         web::scope("/api/v1")
-            .route("/openapi.json", web::get().to(crate::openapi::serve))
-            .route(
-                "/decision-intelligence/runs",
-                web::get().to(analytics::list_runs),
+            .service(web::resource("/openapi.json").route(read().to(crate::openapi::serve)))
+            .service(
+                web::resource("/decision-intelligence/runs").route(read().to(analytics::list_runs)),
             )
-            .route(
-                "/decision-intelligence/runs/{run_id}",
-                web::get().to(analytics::get_run),
+            .service(
+                web::resource("/decision-intelligence/runs/{run_id}")
+                    .route(read().to(analytics::get_run)),
             )
-            .route(
-                "/seo-intelligence/keywords",
-                web::get().to(analytics::list_keywords),
+            .service(
+                web::resource("/seo-intelligence/keywords")
+                    .route(read().to(analytics::list_keywords)),
             )
-            .route(
-                "/seo-intelligence/keywords/{kw_id}",
-                web::get().to(analytics::get_keyword),
+            .service(
+                web::resource("/seo-intelligence/keywords/{kw_id}")
+                    .route(read().to(analytics::get_keyword)),
             )
-            .route("/customers", web::get().to(customers::list))
-            .route("/customers/{customer_id}", web::get().to(customers::get))
-            .route(
-                "/customers/{customer_id}",
-                web::patch().to(customers::update),
+            .service(web::resource("/customers").route(read().to(customers::list)))
+            .service(
+                web::resource("/customers/{customer_id}")
+                    .route(read().to(customers::get))
+                    .route(web::patch().to(customers::update)),
             )
-            .route(
-                "/customers/{customer_id}/orders",
-                web::get().to(customers::orders),
+            .service(
+                web::resource("/customers/{customer_id}/orders")
+                    .route(read().to(customers::orders)),
             )
-            .route("/orders", web::get().to(orders::list))
-            .route("/orders/{order_id}", web::get().to(orders::get))
-            .route("/attribution", web::get().to(attribution::list))
-            .route("/campaigns", web::get().to(campaigns::list))
-            .route("/campaigns", web::post().to(campaigns::create))
-            .route("/campaigns/{id}", web::get().to(campaigns::get))
-            .route("/campaigns/{id}/launch", web::post().to(campaigns::launch))
-            .route("/journeys", web::get().to(journeys::list))
-            .route("/journeys", web::post().to(journeys::create))
-            .route("/journeys/{id}", web::get().to(journeys::get))
-            .route(
-                "/journeys/{id}/enrollments",
-                web::get().to(journeys::enrollments),
+            .service(web::resource("/orders").route(read().to(orders::list)))
+            .service(web::resource("/orders/{order_id}").route(read().to(orders::get)))
+            .service(web::resource("/attribution").route(read().to(attribution::list)))
+            .service(
+                web::resource("/campaigns")
+                    .route(read().to(campaigns::list))
+                    .route(web::post().to(campaigns::create)),
             )
-            .route("/products", web::get().to(products::list))
-            .route("/products", web::post().to(products::create))
-            .route("/products/{id}", web::get().to(products::get))
-            .route("/products/{id}", web::patch().to(products::update))
-            .route("/inventory", web::get().to(inventory::list))
-            .route("/inventory", web::patch().to(inventory::bulk_update))
-            .route("/usage", web::get().to(usage::get)),
+            .service(web::resource("/campaigns/{id}").route(read().to(campaigns::get)))
+            .service(
+                web::resource("/campaigns/{id}/launch").route(web::post().to(campaigns::launch)),
+            )
+            .service(
+                web::resource("/journeys")
+                    .route(read().to(journeys::list))
+                    .route(web::post().to(journeys::create)),
+            )
+            .service(web::resource("/journeys/{id}").route(read().to(journeys::get)))
+            .service(
+                web::resource("/journeys/{id}/enrollments").route(read().to(journeys::enrollments)),
+            )
+            .service(
+                web::resource("/products")
+                    .route(read().to(products::list))
+                    .route(web::post().to(products::create)),
+            )
+            .service(
+                web::resource("/products/{id}")
+                    .route(read().to(products::get))
+                    .route(web::patch().to(products::update)),
+            )
+            .service(
+                web::resource("/inventory")
+                    .route(read().to(inventory::list))
+                    .route(web::patch().to(inventory::bulk_update)),
+            )
+            .service(web::resource("/usage").route(read().to(usage::get))),
     );
 }
 
@@ -115,7 +133,7 @@ pub async fn get<R: Render + Send + 'static>(
     Ok(HttpResponse::Ok().json(Single { data: row.render() }))
 }
 
-/// A write: refuses query parameters, honours `Idempotency-Key`, runs `effect` in one transaction.
+/// A write: refuses query parameters and non-JSON bodies (415), honours `Idempotency-Key`, runs `effect` in one transaction.
 pub async fn write<F>(
     state: &AppState,
     req: &HttpRequest,
@@ -127,6 +145,9 @@ where
     F: for<'c> FnOnce(&'c mut diesel_async::AsyncPgConnection) -> Effect<'c>,
 {
     listing::no_query(req.query_string())?;
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        error_envelope::require_media_type(req, error_envelope::JSON_MEDIA_TYPES)?;
+    }
     let keyed = KeyedRequest::from_http(req, tenant, body)?;
     let mut conn = db::conn(&state.pool).await?;
     idempotency::execute(&mut conn, keyed, effect).await

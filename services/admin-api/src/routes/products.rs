@@ -100,14 +100,12 @@ fn has(sets: &[(&'static str, Val)], col: &str) -> bool {
     sets.iter().any(|(c, _)| *c == col)
 }
 
-pub async fn create(
-    auth: Scoped<ProductsWrite>,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let tenant = auth.principal().tenant_id;
-    let mut a = Attributes::parse(&body)?;
+/// Column values of a write.
+type Columns = Vec<(&'static str, Val)>;
+
+/// The columns of a new product and its initial inventory, from its body.
+fn new_product(body: &[u8]) -> Result<(Columns, i64), ApiError> {
+    let mut a = Attributes::parse(body, "product", None)?;
     let mut values = Vec::new();
     common(&mut a, &mut values)?;
     let initial = a
@@ -125,8 +123,29 @@ pub async fn create(
     if !has(&values, "status") {
         values.push(("status", Val::Text(Some("draft".into()))));
     }
+    Ok((values, initial))
+}
+
+/// The columns a PATCH changes, from its body.
+fn product_changes(body: &[u8], id: &str) -> Result<Columns, ApiError> {
+    let mut a = Attributes::parse(body, "product", Some(id))?;
+    let mut sets = Vec::new();
+    common(&mut a, &mut sets)?;
+    a.finish(READ_ONLY)?;
+    Ok(sets)
+}
+
+pub async fn create(
+    auth: Scoped<ProductsWrite>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = auth.principal().tenant_id;
+    let parsed = new_product(&body);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let (values, initial) = parsed?;
             let id = ids::new(ids::PRODUCT);
             writes::insert(conn, "products", tenant, &id, values)
                 .await
@@ -160,12 +179,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = auth.principal().tenant_id;
     let id = id.into_inner();
-    let mut a = Attributes::parse(&body)?;
-    let mut sets = Vec::new();
-    common(&mut a, &mut sets)?;
-    a.finish(READ_ONLY)?;
+    let sets = product_changes(&body, &id);
     super::write(&state, &req, tenant, &body, move |conn| {
         Box::pin(async move {
+            let sets = sets?;
             if !id.starts_with(ids::PRODUCT) {
                 return Err(ApiError::not_found("product"));
             }

@@ -170,6 +170,52 @@ async fn campaign_validation_names_fields() {
         .await
         .unwrap();
     assert_eq!(raw.status().as_u16(), 400);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_json", "{body}");
+}
+
+/// A write body that is not declared JSON is 415; JSON:API's media type is JSON.
+#[tokio::test]
+async fn a_write_body_must_be_declared_json() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop();
+    app.seed(&shop, 5).await;
+    let audience = audience_of(&app, &shop).await;
+    let body = json!({ "name": "Typed", "audience_id": audience }).to_string();
+    let send = |content_type: Option<&'static str>| {
+        let mut req = testkit::http()
+            .post(format!("{}/api/v1/campaigns", app.base))
+            .header("authorization", &shop.bearer)
+            .body(body.clone());
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        req.send()
+    };
+    for refused in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let res = send(refused).await.unwrap();
+        assert_eq!(res.status().as_u16(), 415, "{refused:?}");
+        let b: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "unsupported_media_type", "{b}");
+    }
+    let res = send(Some("application/vnd.api+json")).await.unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    // An empty body (launch) needs no Content-Type.
+    let id = res.json::<serde_json::Value>().await.unwrap()["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = testkit::http()
+        .post(format!("{}/api/v1/campaigns/{id}/launch", app.base))
+        .header("authorization", &shop.bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
 }
 
 /// Relationship links lead to GET routes: a campaign and a journey are readable by id.

@@ -137,3 +137,57 @@ async fn the_openapi_document_is_served_and_complete() {
         assert!(attribution.iter().any(|p| p["name"] == name), "{name}");
     }
 }
+
+/// A known path with another method is 405 with `Allow`; HEAD answers wherever GET does.
+#[tokio::test]
+async fn wrong_methods_are_405_with_allow_and_head_works() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let shop = app.shop();
+    app.seed(&shop, 3).await;
+    let r = app
+        .request(
+            reqwest::Method::DELETE,
+            Some(&shop),
+            "/api/v1/campaigns",
+            None,
+            None,
+        )
+        .await;
+    r.assert_error(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET, HEAD, POST"));
+    let r = app
+        .request(
+            reqwest::Method::GET,
+            Some(&shop),
+            "/api/v1/campaigns/cmp_x/launch",
+            None,
+            None,
+        )
+        .await;
+    r.assert_error(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("POST"));
+    // Unknown paths stay 404.
+    app.request(
+        reqwest::Method::DELETE,
+        Some(&shop),
+        "/api/v1/nothing",
+        None,
+        None,
+    )
+    .await
+    .assert_error(404, "not_found");
+    let get = app.get(&shop, "/api/v1/customers?limit=2").await;
+    get.assert(200);
+    let head = app
+        .request(
+            reqwest::Method::HEAD,
+            Some(&shop),
+            "/api/v1/customers?limit=2",
+            None,
+            None,
+        )
+        .await;
+    head.assert(200);
+    assert!(head.text.is_empty());
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+}

@@ -131,3 +131,44 @@ async fn orders_list_and_get() {
         .await;
     assert_eq!(mine, related);
 }
+
+/// JSON:API identity: `data.type` must be the resource's, `data.id` the path's (409 `conflict`).
+#[tokio::test]
+async fn a_body_naming_another_resource_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop();
+    app.seed(&shop, 5).await;
+    let id = app.first_id(&shop, "/api/v1/customers?limit=1").await;
+    let path = format!("/api/v1/customers/{id}");
+    let wrong_type = json!({"data":{"type":"product","id":id,"attributes":{"tags":["a"]}}});
+    let r = app.patch(&shop, &path, &wrong_type, None).await;
+    r.assert_error(409, "conflict");
+    assert_eq!(r.body["error"]["details"]["field"], "data.type");
+    let wrong_id = json!({"data":{"type":"customer","id":"cus_other","attributes":{"tags":["a"]}}});
+    let r = app.patch(&shop, &path, &wrong_id, None).await;
+    r.assert_error(409, "conflict");
+    assert_eq!(r.body["error"]["details"]["field"], "data.id");
+    let right = json!({"data":{"type":"customer","id":id,"attributes":{"tags":["a"]}}});
+    app.patch(&shop, &path, &right, None).await.assert(200);
+    // A create names its type too.
+    let r = app
+        .post(
+            &shop,
+            "/api/v1/journeys",
+            Some(&json!({"data":{"type":"campaign","attributes":{"name":"J","trigger":"signup"}}})),
+            None,
+        )
+        .await;
+    r.assert_error(409, "conflict");
+    // Bulk inventory rows name theirs.
+    let r = app
+        .patch(
+            &shop,
+            "/api/v1/inventory",
+            &json!({"data":[{"type":"product","id":"inv_x","attributes":{"available":1}}]}),
+            None,
+        )
+        .await;
+    r.assert_error(409, "conflict");
+    assert_eq!(r.body["error"]["details"]["field"], "data[0].type");
+}

@@ -333,3 +333,32 @@ pub async fn audience_of(app: &TestApp, shop: &crate::helpers::Shop) -> String {
         .unwrap()
         .to_owned()
 }
+
+#[tokio::test]
+async fn a_retry_replays_before_the_body_is_validated_again() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop();
+    app.seed(&shop, 5).await;
+    let audience = audience_of(&app, &shop).await;
+    let soon = time::OffsetDateTime::now_utc() + Duration::from_secs(2);
+    let soon = soon
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    let body = json!({ "name": "Flash", "audience_id": audience, "scheduled_at": soon });
+    let first = app
+        .post(&shop, "/api/v1/campaigns", Some(&body), Some("flash-retry"))
+        .await;
+    first.assert(201);
+    // scheduled_at has now passed: a fresh request would be a 400, the retry replays.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let retry = app
+        .post(&shop, "/api/v1/campaigns", Some(&body), Some("flash-retry"))
+        .await;
+    retry.assert(201);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.text, first.text);
+    // Without the key the same body is validated: 400.
+    app.post(&shop, "/api/v1/campaigns", Some(&body), None)
+        .await
+        .assert_error(400, "validation_failed");
+}

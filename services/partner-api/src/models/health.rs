@@ -1,6 +1,7 @@
-//! Figures for `GET /api/partner/health`. Every sub-query is served by the
-//! `(project_id, time …)` primary keys: max() becomes a backward index probe
-//! per partition, the one-hour counts are index range scans of the newest partition.
+//! Figures for `GET /api/partner/health`, by arrival time (`received_at`: "when the
+//! last event was received", so a batch of old offline events counts as now). Every
+//! sub-query is served by the `(project_id, received_at DESC)` indexes: max() becomes
+//! a backward index probe per partition, the one-hour counts index range scans.
 
 use diesel::{QueryResult, QueryableByName, sql_query, sql_types as st};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -24,10 +25,10 @@ pub struct HealthRow {
 pub async fn figures(conn: &mut AsyncPgConnection, project: Uuid) -> QueryResult<HealthRow> {
     sql_query(
         "SELECT \
-           (SELECT max(\"timestamp\") FROM events WHERE project_id = $1) AS last_event_at, \
-           (SELECT max(\"timestamp\") FROM logs WHERE project_id = $1) AS last_log_at, \
-           (SELECT count(*) FROM events WHERE project_id = $1 AND \"timestamp\" >= now() - interval '1 hour') AS events_last_hour, \
-           (SELECT count(*) FROM logs WHERE project_id = $1 AND \"timestamp\" >= now() - interval '1 hour') AS logs_last_hour, \
+           (SELECT max(received_at) FROM events WHERE project_id = $1) AS last_event_at, \
+           (SELECT max(received_at) FROM logs WHERE project_id = $1) AS last_log_at, \
+           (SELECT count(*) FROM events WHERE project_id = $1 AND received_at >= now() - interval '1 hour') AS events_last_hour, \
+           (SELECT count(*) FROM logs WHERE project_id = $1 AND received_at >= now() - interval '1 hour') AS logs_last_hour, \
            (SELECT count(*) FROM sessions WHERE project_id = $1 AND created_at >= now() - interval '1 hour') AS sessions_last_hour",
     )
     .bind::<st::Uuid, _>(project)

@@ -1,16 +1,23 @@
 //! `POST /sdk/ingest`: no bearer; the project comes from `projectId` in the body.
 
 use crate::{AppState, ingest};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use error_envelope::{ApiError, ErrorCode};
 use time::OffsetDateTime;
 
+/// Media types ingest accepts: JSON, and `text/plain` — the CORS-safelisted type the
+/// browser SDK (`sdks/ingest`, `sendBeacon`) sends so that a batch needs no preflight.
+pub const INGEST_MEDIA_TYPES: &[&str] =
+    &["application/json", "application/vnd.api+json", "text/plain"];
+
 pub async fn ingest(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let received_at = OffsetDateTime::now_utc();
     let limits = &state.config.ingest;
+    error_envelope::require_media_type(&req, INGEST_MEDIA_TYPES)?;
     if body.len() > limits.max_body_bytes {
         return Err(ApiError::payload_too_large(limits.max_body_bytes));
     }

@@ -31,7 +31,8 @@ async fn recent_event_is_healthy_with_counts() {
     .await;
     let h = app.ok("/api/partner/health").await;
     assert_eq!(h["status"], "healthy");
-    assert_eq!(h["eventsLastHour"], 2);
+    // By arrival: the two-hour-old event (an offline queue flushed now) counts too.
+    assert_eq!(h["eventsLastHour"], 3);
     assert_eq!(h["logsLastHour"], 1);
     assert_eq!(h["sessionsLastHour"], 1);
     let last = h["lastEventAt"].as_str().unwrap();
@@ -39,19 +40,42 @@ async fn recent_event_is_healthy_with_counts() {
     assert!(h["lastLogAt"].is_string());
 }
 
+/// Moves the arrival time of every event of the app's project `minutes` back.
+async fn received_ago(app: &TestApp, minutes: i64) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!(
+        "UPDATE events SET received_at = now() - interval '{minutes} minutes'"
+    ))
+    .execute(&mut app.sql().await)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
-async fn event_half_an_hour_ago_is_warning() {
+async fn an_offline_batch_of_old_events_received_now_is_healthy() {
     let app = TestApp::spawn().await;
-    app.ingest_ok(json!({"events": [{"name": "a", "timestamp": ago(30)}]}))
+    app.ingest_ok(json!({"events": [{"name": "a", "timestamp": ago(180)}]}))
         .await;
+    let h = app.ok("/api/partner/health").await;
+    assert_eq!(h["status"], "healthy", "{h}");
+    assert_eq!(h["eventsLastHour"], 1);
+}
+
+#[tokio::test]
+async fn event_received_half_an_hour_ago_is_warning() {
+    let app = TestApp::spawn().await;
+    app.ingest_ok(json!({"events": [{"name": "a", "timestamp": ago(1)}]}))
+        .await;
+    received_ago(&app, 30).await;
     assert_eq!(app.ok("/api/partner/health").await["status"], "warning");
 }
 
 #[tokio::test]
-async fn event_two_hours_ago_is_error() {
+async fn event_received_two_hours_ago_is_error() {
     let app = TestApp::spawn().await;
-    app.ingest_ok(json!({"events": [{"name": "a", "timestamp": ago(120)}]}))
+    app.ingest_ok(json!({"events": [{"name": "a", "timestamp": ago(1)}]}))
         .await;
+    received_ago(&app, 120).await;
     let h = app.ok("/api/partner/health").await;
     assert_eq!(h["status"], "error");
     assert_eq!(h["eventsLastHour"], 0);

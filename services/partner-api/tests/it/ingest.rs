@@ -219,11 +219,35 @@ async fn limits_are_enforced() {
     let res = app
         .client
         .post(format!("{}/sdk/ingest", app.base))
+        .header("content-type", "application/json")
         .body("{nope")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "invalid_json", "{b}");
+    // The browser SDK's text/plain (no preflight) is JSON too; a form body is 415.
+    let res = app
+        .client
+        .post(format!("{}/sdk/ingest", app.base))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .client
+        .post(format!("{}/sdk/ingest", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("projectId=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "unsupported_media_type", "{b}");
     let (s, b) = app.ingest(json!({"events": []})).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
@@ -356,4 +380,80 @@ async fn nul_characters_are_rejected_not_500() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_q");
     assert_eq!(body["error"]["details"]["parameter"], "q[name__eq]");
+}
+
+/// CORS on ingest only: preflight, `Access-Control-Allow-Origin` on answers and errors
+/// (`*` by default), an allow-list when configured; the bearer routes send no CORS headers.
+#[tokio::test]
+async fn ingest_answers_cors_and_bearer_routes_do_not() {
+    let app = TestApp::spawn().await;
+    let origin = "https://shop.example";
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/sdk/ingest", app.base))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        res.headers()["access-control-allow-methods"],
+        "POST, OPTIONS"
+    );
+    assert_eq!(
+        res.headers()["access-control-allow-headers"],
+        "Content-Type"
+    );
+    let post = |body: &'static str| {
+        app.client
+            .post(format!("{}/sdk/ingest", app.base))
+            .header("origin", origin)
+            .header("content-type", "text/plain")
+            .body(body)
+            .send()
+    };
+    let res = post("{nope").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let res = app
+        .client
+        .get(format!("{}/api/partner/events", app.base))
+        .header("origin", origin)
+        .header(
+            "authorization",
+            app.signer.bearer(&app.principal, "partner-api"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+
+    // An allow-list echoes a listed origin (with Vary) and ignores others.
+    let listed = TestApp::spawn_with(|c| {
+        c.ingest.cors_allowed_origins = vec![origin.to_owned()];
+    })
+    .await;
+    listed.ok("/api/partner/health").await; // registers the project
+    for (from, expected) in [(origin, Some(origin)), ("https://evil.example", None)] {
+        let res = listed
+            .client
+            .post(format!("{}/sdk/ingest", listed.base))
+            .header("origin", from)
+            .header("content-type", "application/json")
+            .body(json!({"projectId": listed.project_id(), "events": [{"name": "a"}]}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap()),
+            expected
+        );
+    }
 }

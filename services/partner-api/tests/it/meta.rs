@@ -81,9 +81,50 @@ async fn seed_makes_a_healthy_demo_project() {
             .await["totalCount"],
         10
     );
+    // The seed document's example user has a session and a purchase, so its curls return rows.
+    let sessions = app
+        .ok("/api/partner/sessions?q[externalUserId__eq]=user_7e2a9c")
+        .await;
+    assert_eq!(sessions["totalCount"], 1, "{sessions}");
+    let purchases = app
+        .ok("/api/partner/events?q[name__eq]=purchase&q[externalUserId__eq]=user_7e2a9c&q[timestamp__gte]=2026-04-01")
+        .await;
+    assert_eq!(purchases["totalCount"], 1, "{purchases}");
     // the seeded project is resolvable for ingest without auth
     let (s, _) = app
         .ingest(serde_json::json!({"projectId": app.project_id(), "events": [{"name": "x"}]}))
         .await;
     assert_eq!(s, reqwest::StatusCode::OK);
+}
+
+/// A known path with another method is 405 with `Allow`; HEAD answers wherever GET does.
+#[tokio::test]
+async fn wrong_methods_are_405_with_allow_and_head_works() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(format!("{}/sdk/ingest", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "POST, OPTIONS");
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "method_not_allowed", "{b}");
+    let res = app
+        .client
+        .delete(format!("{}/api/partner/events", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
+    let res = app
+        .client
+        .head(format!("{}/api/partner/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.bytes().await.unwrap().is_empty());
 }

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS logs_received;
+DROP INDEX IF EXISTS events_received;
