@@ -768,6 +768,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -861,6 +874,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -893,6 +919,13 @@ export interface operations {
                         type?: "campaign";
                     };
                 };
+                "application/vnd.api+json": {
+                    data?: {
+                        attributes?: components["schemas"]["CampaignCreate"];
+                        /** @constant */
+                        type?: "campaign";
+                    };
+                };
             };
         };
         responses: {
@@ -918,7 +951,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -951,8 +984,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -1051,6 +1108,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -1101,7 +1171,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1145,8 +1215,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use, invalid_state) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, invalid_state, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -1263,6 +1357,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -1352,6 +1459,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -1387,6 +1507,13 @@ export interface operations {
                         type?: "customer";
                     };
                 };
+                "application/vnd.api+json": {
+                    data?: {
+                        attributes?: components["schemas"]["CustomerUpdate"];
+                        /** @constant */
+                        type?: "customer";
+                    };
+                };
             };
         };
         responses: {
@@ -1412,7 +1539,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1456,8 +1583,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -1580,6 +1731,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -1671,6 +1835,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -1752,6 +1929,19 @@ export interface operations {
             /** @description No such resource in this shop (codes: not_found) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
                     [name: string]: unknown;
@@ -1851,6 +2041,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -1879,6 +2082,9 @@ export interface operations {
                 "application/json": {
                     data: components["schemas"]["InventoryChange"][];
                 };
+                "application/vnd.api+json": {
+                    data: components["schemas"]["InventoryChange"][];
+                };
             };
         };
         responses: {
@@ -1904,7 +2110,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1948,8 +2154,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -2050,6 +2280,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -2082,6 +2325,13 @@ export interface operations {
                         type?: "journey";
                     };
                 };
+                "application/vnd.api+json": {
+                    data?: {
+                        attributes?: components["schemas"]["JourneyCreate"];
+                        /** @constant */
+                        type?: "journey";
+                    };
+                };
             };
         };
         responses: {
@@ -2107,7 +2357,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2140,8 +2390,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -2232,6 +2506,19 @@ export interface operations {
             /** @description No such resource in this shop (codes: not_found) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
                     [name: string]: unknown;
@@ -2345,6 +2632,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -2444,6 +2744,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -2525,6 +2838,19 @@ export interface operations {
             /** @description No such resource in this shop (codes: not_found) */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
                     [name: string]: unknown;
@@ -2634,6 +2960,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -2666,6 +3005,13 @@ export interface operations {
                         type?: "product";
                     };
                 };
+                "application/vnd.api+json": {
+                    data?: {
+                        attributes?: components["schemas"]["ProductWrite"];
+                        /** @constant */
+                        type?: "product";
+                    };
+                };
             };
         };
         responses: {
@@ -2691,7 +3037,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2724,8 +3070,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -2824,6 +3194,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -2859,6 +3242,13 @@ export interface operations {
                         type?: "product";
                     };
                 };
+                "application/vnd.api+json": {
+                    data?: {
+                        attributes?: components["schemas"]["ProductWrite"];
+                        /** @constant */
+                        type?: "product";
+                    };
+                };
             };
         };
         responses: {
@@ -2884,7 +3274,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed) */
+            /** @description Invalid query parameter (`details.parameter` names it) or body field (`details.field`) (codes: validation_failed, invalid_json) */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2928,8 +3318,32 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (`conflict` also when data.type is not this resource's or data.id not the path's; `details.field` names it) (codes: idempotency_key_reused, idempotency_key_in_use, conflict) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A non-empty body without Content-Type application/json or application/vnd.api+json (codes: unsupported_media_type) */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
@@ -3036,6 +3450,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -3125,6 +3552,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description A dependency is unavailable; retry (codes: service_unavailable) */
             503: {
                 headers: {
@@ -3181,6 +3621,19 @@ export interface operations {
             /** @description Missing or invalid token (codes: invalid_token) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another method on this path; `Allow` lists the ones it answers (GET also answers HEAD) (codes: method_not_allowed) */
+            405: {
+                headers: {
+                    /** @description The methods this path answers */
+                    Allow?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "X-Sumeru-Stability": components["headers"]["X-Sumeru-Stability"];
                     [name: string]: unknown;
