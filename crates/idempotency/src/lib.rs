@@ -316,6 +316,35 @@ where
     Ok(Outcome::Fresh(reply))
 }
 
+/// Purges expired keys (in batches of 1,000, until none is left) every `every`,
+/// for as long as the runtime lives: the one purge loop of every service that
+/// stores idempotency records.
+pub fn spawn_purge(pool: db::Pool, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Ok(mut conn) = pool.get().await else {
+                continue;
+            };
+            loop {
+                match purge_expired(&mut conn, 1000).await {
+                    Ok(1000) => continue,
+                    Ok(n) => {
+                        tracing::debug!(purged = n, "expired idempotency keys purged");
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "idempotency purge failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// Deletes at most `batch` expired records of any tenant; returns how many.
 pub async fn purge_expired(conn: &mut AsyncPgConnection, batch: i64) -> diesel::QueryResult<usize> {
     diesel::sql_query(

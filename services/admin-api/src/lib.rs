@@ -73,7 +73,7 @@ impl Application {
             .timeout(timeout);
         let body_limit = config.body_limit_bytes;
         if config.idempotency_purge_interval_seconds > 0 {
-            spawn_purge(
+            idempotency::spawn_purge(
                 pool.clone(),
                 Duration::from_secs(config.idempotency_purge_interval_seconds),
             );
@@ -134,31 +134,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         service_kit::shutdown::run_until_signal(self.server).await
     }
-}
-
-/// Deletes expired idempotency keys in batches, every `every`.
-fn spawn_purge(pool: db::Pool, every: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            let Ok(mut conn) = pool.get().await else {
-                continue;
-            };
-            loop {
-                match idempotency::purge_expired(&mut conn, 1000).await {
-                    Ok(1000) => continue,
-                    Ok(n) => {
-                        tracing::debug!(purged = n, "expired idempotency keys purged");
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "idempotency purge failed");
-                        break;
-                    }
-                }
-            }
-        }
-    });
 }

@@ -113,7 +113,7 @@ impl Application {
         });
         let body_limit = config.body_limit_bytes;
         if config.idempotency_purge_interval_seconds > 0 {
-            spawn_purge(
+            idempotency::spawn_purge(
                 pool,
                 Duration::from_secs(config.idempotency_purge_interval_seconds),
             );
@@ -154,21 +154,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         service_kit::shutdown::run_until_signal(self.server).await
     }
-}
-
-/// Deletes expired idempotency keys in batches, every `every`.
-fn spawn_purge(pool: db::Pool, every: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            let Ok(mut conn) = pool.get().await else {
-                continue;
-            };
-            while let Ok(1000) = idempotency::purge_expired(&mut conn, 1000).await {}
-        }
-    });
 }
 
 #[cfg(test)]
